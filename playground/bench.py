@@ -1,0 +1,105 @@
+"""Bench: seconds per image, a batched seed grid against sequential calls, and peak memory.
+
+    python -m playground.bench                    # the default model on this machine
+    python -m playground.bench --tiny --steps 8   # the tests' tiny random pipeline (no weights)
+    python -m playground.bench --model stabilityai/sd-turbo --steps 1 --size 512
+
+Timings live here and not in the tests, which stay about behaviour (DESIGN.md rule 11).
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+
+import numpy as np
+
+
+def peak_memory() -> dict:
+    """Peak resident memory of this process (MB) and, on CUDA, peak allocated GPU memory (MB)."""
+    import torch
+
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    scale = 1 if sys.platform == "darwin" else 1024
+    out = {"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20}
+    if torch.cuda.is_available():
+        out["cuda_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    return out
+
+
+def build_lab(model: str | None, tiny: str | None):
+    from playground.lab import Lab
+
+    if tiny:
+        from playground.tiny import tiny_pipeline
+
+        return Lab(pipeline=tiny_pipeline(tiny), model=f"tiny-{tiny}")
+    return Lab(model=model)
+
+
+def run_bench(lab, steps: int | None = None, size: int | None = None, seeds: int = 8,
+              prompt: str = "a cat") -> dict:
+    """Time `seeds` sequential generate() calls against one seed_grid() of the same seeds."""
+    # 1. settle: load the model and pay first-call costs outside the timings
+    lab.manager.progress = False
+    settings = {"num_inference_steps": steps, "width": size, "height": size}
+    settings = {k: v for k, v in settings.items() if v is not None}
+    lab.generate(prompt, seed=0, **settings)
+    # 2. sequential: one pipeline call per seed
+    start = time.perf_counter()
+    singles = [lab.generate(prompt, seed=s, **settings) for s in range(seeds)]
+    sequential = time.perf_counter() - start
+    # 3. batched: one call (chunked only past the model's max_batch)
+    start = time.perf_counter()
+    grid = lab.seed_grid(prompt, seeds=range(seeds), **settings)
+    batched = time.perf_counter() - start
+    # 4. the same images either way, or the comparison would be meaningless
+    diff = max(int(np.abs(np.asarray(a.image, np.int16) - np.asarray(b.image, np.int16)).max())
+               for a, b in zip(singles, grid))
+    p = singles[0].params
+    return {"model": lab.model, "device": lab.device, "dtype": str(lab.manager.dtype).replace("torch.", ""),
+            "size": f"{p['width']}x{p['height']}", "steps": p["num_inference_steps"], "scheduler": p["scheduler"],
+            "seeds": seeds, "seconds_per_image": sequential / seeds, "sequential_s": sequential,
+            "batched_s": batched, "speedup": sequential / batched, "max_pixel_diff": diff,
+            "max_batch": lab.defaults()["max_batch"], **peak_memory()}
+
+
+def format_report(r: dict) -> str:
+    lines = [
+        f"model {r['model']} on {r['device']} ({r['dtype']}), {r['size']} px, {r['steps']} steps, {r['scheduler']}",
+        f"seconds per image (sequential):   {r['seconds_per_image']:.3f} s",
+        f"{r['seeds']} sequential generate calls:    {r['sequential_s']:.2f} s",
+        f"batched {r['seeds']}-seed grid (max_batch {r['max_batch']}): {r['batched_s']:.2f} s",
+        f"batched grid vs sequential:       {r['speedup']:.2f}x faster",
+        f"grid cell vs single run:          max pixel difference {r['max_pixel_diff']} of 255",
+        f"peak memory:                      RSS {r['rss_mb']:.0f} MB"
+        + (f", CUDA allocated {r['cuda_mb']:.0f} MB" if "cuda_mb" in r else ""),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m playground.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="registry id or local folder (default: the registry's default)")
+    parser.add_argument("--tiny", nargs="?", const="sd1.x", choices=["sd1.x", "sdxl"],
+                        help="use the tests' tiny random-weight pipeline instead of a model")
+    parser.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
+    parser.add_argument("--size", type=int, help="width = height in pixels (default: the model's)")
+    parser.add_argument("--seeds", type=int, default=8, help="grid size to compare (default 8)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.seeds <= 64:
+        parser.error(f"--seeds must be in 1..64, got {args.seeds}")
+    if args.threads is not None:
+        import torch
+
+        # On a shared 2-core machine, 2 threads against a busy neighbour spin instead of working.
+        torch.set_num_threads(max(1, args.threads))
+    report = run_bench(build_lab(args.model, args.tiny), args.steps, args.size, args.seeds)
+    print(format_report(report))
+    return report
+
+
+if __name__ == "__main__":
+    main()

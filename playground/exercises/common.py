@@ -1,0 +1,144 @@
+"""What every exercise shares: batched pipeline calls, one CPU generator per image, panels.
+
+`render` groups a list of GenerationParams into as few pipeline calls as possible: images
+whose settings differ only in seed, prompt or negative prompt go into one batch (chunked
+to the model's max_batch), each with its own CPU torch.Generator, so any cell of a grid is
+the same image as a single run with its seed.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import warnings
+from typing import Any, Callable, Sequence
+
+from PIL import Image
+
+from playground.panels import Panel
+from playground.params import SEED_MAX, GenerationParams
+
+# Everything except these must match for two images to share one pipeline call.
+_PER_IMAGE = ("seed", "prompt", "negative_prompt")
+
+
+class PromptTruncatedWarning(UserWarning):
+    """A prompt was longer than the text encoder takes; the cut part is in panel.params."""
+
+
+class PanelGrid(list):
+    """Panels in row-major order plus the labels of a grid (what Lab.compose needs)."""
+
+    def __init__(self, panels: Sequence[Panel], columns: int, row_labels: Sequence[str],
+                 col_labels: Sequence[str], x_axis: str = "", y_axis: str = ""):
+        super().__init__(panels)
+        self.columns, self.row_labels, self.col_labels = columns, list(row_labels), list(col_labels)
+        self.x_axis, self.y_axis = x_axis, y_axis
+
+
+def random_seed() -> int:
+    """A fresh seed in 0..2^32-1: pressing generate twice should give two samples."""
+    return secrets.randbelow(SEED_MAX + 1)
+
+
+def describe(field: str, value: Any) -> str:
+    """A short caption fragment for one setting, e.g. "CFG 7.5", "seed 7", "20 steps"."""
+    if field == "guidance_scale":
+        return f"CFG {value:g}"
+    if field == "num_inference_steps":
+        return f"{value} steps"
+    if field == "strength":
+        return f"strength {value:g}"
+    if field == "controlnet_conditioning_scale":
+        return f"control {value:g}"
+    if field in ("prompt", "negative_prompt"):
+        text = str(value) if len(str(value)) <= 60 else str(value)[:57] + "..."
+        return f'"{text}"' if field == "prompt" else (f'negative "{text}"' if value else "no negative")
+    if field == "scheduler":
+        return str(value)
+    return f"{field} {value}"
+
+
+def max_batch(manager) -> int:
+    # PLAYGROUND_MAX_BATCH lowers the registry's value on a smaller GPU without editing data.
+    env = os.environ.get("PLAYGROUND_MAX_BATCH")
+    return max(1, int(env)) if env else manager.spec.max_batch
+
+
+def render(manager, params: Sequence[GenerationParams], task: str = "text2img", *,
+           image: Image.Image | None = None, detector: str | None = None,
+           setup: Callable | None = None, **call_extra: Any) -> list[Image.Image]:
+    """Images for each params, in order, with as few batched pipeline calls as possible.
+
+    image is the input of img2img or the control map of ControlNet; setup(pipe) runs after
+    the scheduler is set and before the call (the trajectory uses it to watch each step).
+    """
+    # 1. check every image against the model's size cap before any work starts
+    for p in params:
+        p.check_size(manager.spec.max_size)
+    # 2. group images that can share a call, keeping first-seen order of groups
+    groups: dict[tuple, list[int]] = {}
+    for i, p in enumerate(params):
+        key = tuple((k, v) for k, v in sorted(p.to_dict().items()) if k not in _PER_IMAGE)
+        groups.setdefault(key, []).append(i)
+    # 3. one pipeline call per chunk of a group
+    out: list[Image.Image | None] = [None] * len(params)
+    size = max_batch(manager)
+    for indices in groups.values():
+        for start in range(0, len(indices), size):
+            chunk = indices[start:start + size]
+            images = call_pipeline(manager, [params[i] for i in chunk], task, image=image,
+                                   detector=detector, setup=setup, **call_extra)
+            for i, img in zip(chunk, images):
+                out[i] = img
+    return out  # type: ignore[return-value]
+
+
+def call_pipeline(manager, batch: Sequence[GenerationParams], task: str, *, image=None,
+                  detector=None, setup=None, **call_extra: Any) -> list[Image.Image]:
+    """One pipeline call for params that differ only in seed and prompts."""
+    import torch
+
+    first = batch[0]
+    kwargs = first.call_kwargs()
+    kwargs["prompt"] = [p.prompt for p in batch]
+    # None (not [""]) when no negative prompt: SDXL then uses zeros, as its authors intend.
+    negatives = [p.negative_prompt for p in batch]
+    kwargs["negative_prompt"] = negatives if any(negatives) else None
+    # A list even for one image, so a single run draws its noise exactly as a grid cell does.
+    kwargs["generator"] = [torch.Generator("cpu").manual_seed(p.seed) for p in batch]
+    if task == "img2img":
+        del kwargs["width"], kwargs["height"]  # img2img takes its size from the input image
+    if image is not None:
+        kwargs["image"] = image
+    with manager.lock:
+        pipe = manager.pipeline(task, detector)
+        manager.set_scheduler(pipe, first.scheduler)
+        if setup is not None:
+            setup(pipe)
+        with torch.inference_mode():
+            return list(pipe(**kwargs, **call_extra, output_type="pil").images)
+
+
+def make_panel(manager, params: GenerationParams, image: Image.Image, caption: str,
+               **extra: Any) -> Panel:
+    """A Panel whose params re-make it: the settings, the model, and any cut prompt text."""
+    data = params.to_dict()
+    data["model"] = manager.model
+    for field in ("prompt", "negative_prompt"):
+        cut = manager.truncations(data.get(field) or "")
+        if cut:
+            key = "truncated" if field == "prompt" else "negative_truncated"
+            data[key] = cut
+            warnings.warn(f"{field} is longer than the text encoder takes; not seen: {cut!r}",
+                          PromptTruncatedWarning, stacklevel=3)
+    data.update(extra)
+    return Panel(image, caption, data)
+
+
+def fit_image(image: Image.Image, width: int, height: int) -> Image.Image:
+    """The input image as RGB at the generation size (centre crop to the aspect, then resize)."""
+    from PIL import ImageOps
+
+    if not isinstance(image, Image.Image):
+        raise ValueError(f"image must be a PIL.Image.Image, got {type(image).__name__}")
+    return ImageOps.fit(image.convert("RGB"), (width, height), Image.Resampling.LANCZOS)

@@ -1,0 +1,42 @@
+"""Exercise 6 (seed 004): image-to-image at several strengths, and how much of the input survives.
+
+Survival is measured as SSIM (structural similarity, 1 = identical structure) between the
+input, fitted to the output size, and each result: a number to go with the eye's judgement.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+from playground.exercises.common import describe, fit_image, make_panel, render
+from playground.panels import Panel
+from playground.params import GenerationParams, check_grid_cells
+
+
+def ssim(a: Image.Image, b: Image.Image) -> float:
+    """Structural similarity of two same-sized RGB images, in -1..1."""
+    from skimage.metrics import structural_similarity
+
+    x, y = np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB"))
+    return float(structural_similarity(x, y, channel_axis=2, data_range=255))
+
+
+def img2img_strength(manager, params: GenerationParams, image: Image.Image,
+                     strengths: Sequence[float]) -> list[Panel]:
+    """One panel per strength; caption and params["metrics"]["ssim"] say how much survived."""
+    # 1. validate every strength first (each must leave at least one denoising step)
+    strengths = list(strengths)
+    check_grid_cells(len(strengths), "strengths")
+    cells = [params.replace(strength=s) for s in strengths]
+    # 2. one call per strength (diffusers takes one strength per call), same seed throughout
+    source = fit_image(image, params.width, params.height)
+    images = render(manager, cells, "img2img", image=source)
+    # 3. measure survival against the fitted input
+    panels = []
+    for p, img in zip(cells, images):
+        score = ssim(source, img)
+        caption = f"{describe('strength', p.strength)} · SSIM {score:.2f}"
+        panels.append(make_panel(manager, p, img, caption, metrics={"ssim": round(score, 4)}))
+    return panels

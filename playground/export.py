@@ -1,0 +1,178 @@
+"""Portfolio export: a finished piece as PNG (with metadata), PDF and ZIP (+ JSON sidecar).
+
+Every format carries every setting, so a student's triptych can be re-made from any one of
+them: the PNG in text chunks, the PDF as printed text, the ZIP as per-panel PNGs and JSON.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Sequence, Union
+
+from PIL import Image, ImageDraw, PngImagePlugin
+
+from playground.panels import (FORMAT, PORTFOLIO_CHUNK, Panel, compose, line_height, load_font,
+                               to_infotext, to_json, wrap_text)
+
+PathLike = Union[str, Path]
+PAGE = (1240, 1754)  # A4 portrait at 150 dpi
+DPI = 150.0
+PANEL_FILE = "panel_{:02d}.png"
+ZIP_FILES = ("portfolio.png", "portfolio.pdf", "portfolio.json")
+
+
+def _check(panels: Sequence[Panel]) -> list[Panel]:
+    panels = list(panels or [])
+    if not panels:
+        raise ValueError("panels must hold at least 1 panel to export, got 0")
+    for i, p in enumerate(panels):
+        if not isinstance(p, Panel):
+            raise ValueError(f"panels[{i}] must be a Panel, got {type(p).__name__}")
+    return panels
+
+
+def portfolio_dict(panels: Sequence[Panel], title: str | None = None,
+                   statement: str | None = None) -> dict:
+    """Everything needed to re-make the piece: title, statement, each panel's caption/params."""
+    panels = _check(panels)
+    return {"format": FORMAT, "title": title or "", "statement": statement or "",
+            "panels": [{"file": PANEL_FILE.format(i + 1), "caption": p.caption,
+                        "params": p.params, "infotext": to_infotext(p.params)}
+                       for i, p in enumerate(panels)]}
+
+
+def _summary(panels: list[Panel], title: str | None) -> str:
+    # One infotext per panel, headed by its caption. A1111 would read the last panel's
+    # settings line; our own readers use the JSON chunk instead.
+    blocks = [f"Portfolio: {title}"] if title else []
+    for i, p in enumerate(panels):
+        blocks.append(f"Panel {i + 1}: {p.caption}\n{to_infotext(p.params)}")
+    return "\n\n".join(blocks)
+
+
+def _png_bytes(panels: list[Panel], title: str | None, statement: str | None) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", _summary(panels, title))
+    info.add_text(PORTFOLIO_CHUNK, to_json(portfolio_dict(panels, title, statement)))
+    if title:
+        info.add_text("Title", title)
+    if statement:
+        info.add_text("Description", statement)
+    buf = io.BytesIO()
+    compose(panels, title=title, statement=statement).save(buf, format="PNG", pnginfo=info)
+    return buf.getvalue()
+
+
+def _write(path: PathLike, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def export_png(panels: Sequence[Panel], path: PathLike, title: str | None = None,
+               statement: str | None = None) -> Path:
+    """The composed piece as PNG with a `parameters` summary and a JSON chunk of all params."""
+    return _write(path, _png_bytes(_check(panels), title, statement))
+
+
+def _param_lines(params: dict, prefix: str = "") -> list[str]:
+    lines = []
+    for key, value in params.items():
+        if isinstance(value, dict):
+            lines += _param_lines(value, f"{prefix}{key}.")
+        else:
+            lines.append(f"{prefix}{key}: {value if isinstance(value, str) else to_json(value)}")
+    return lines
+
+
+def panel_page(panel: Panel, number: int, total: int) -> Image.Image:
+    """One PDF page: the panel large, its caption, then every parameter as text."""
+    # 1. lay out the text first: the page grows past A4 rather than cut a long prompt
+    margin, width = 90, PAGE[0] - 180
+    f_head, f_text = load_font(34, bold=True), load_font(24)
+    f_key = load_font(24, bold=True)
+    img = panel.image.convert("RGB")
+    scale = min(width / img.width, (PAGE[1] * 0.45) / img.height)
+    if scale >= 2:  # whole-number nearest upscaling keeps small model images crisp
+        scale = int(scale)
+    img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+                     Image.Resampling.NEAREST if scale >= 2 else Image.Resampling.LANCZOS)
+    head = wrap_text(f"Panel {number} of {total}: {panel.caption}".rstrip(": "), f_head, width)
+    body = [line for entry in _param_lines(panel.params) for line in wrap_text(entry, f_text, width)]
+    info = [line for entry in to_infotext(panel.params).split("\n") for line in wrap_text(entry, f_text, width)]
+    lh, lh_head = line_height(f_text), line_height(f_head)
+    needed = (margin + len(head) * lh_head + 20 + img.height + 40 + lh * (len(body) + len(info) + 4) + margin)
+    page = Image.new("RGB", (PAGE[0], max(PAGE[1], needed)), "white")
+    draw = ImageDraw.Draw(page)
+    # 2. draw: heading, image, parameter list, infotext as A1111 would show it
+    y = margin
+    for line in head:
+        draw.text((margin, y), line, font=f_head, fill=(17, 17, 17))
+        y += lh_head
+    page.paste(img, (margin + (width - img.width) // 2, y + 20))
+    y += 20 + img.height + 40
+    for heading, lines in (("Parameters", body), ("Infotext (AUTOMATIC1111 format)", info)):
+        draw.text((margin, y), heading, font=f_key, fill=(17, 17, 17))
+        y += lh
+        for line in lines:
+            draw.text((margin, y), line, font=f_text, fill=(50, 50, 50))
+            y += lh
+        y += lh
+    return page
+
+
+def _pdf_bytes(panels: list[Panel], title: str | None, statement: str | None) -> bytes:
+    pages = [compose(panels, title=title, statement=statement)]
+    pages += [panel_page(p, i + 1, len(panels)) for i, p in enumerate(panels)]
+    buf = io.BytesIO()
+    pages[0].save(buf, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI,
+                  title=title or "Portfolio", subject=(statement or "")[:500],
+                  creator="Diffusion Lab Playground")
+    return buf.getvalue()
+
+
+def export_pdf(panels: Sequence[Panel], path: PathLike, title: str | None = None,
+               statement: str | None = None) -> Path:
+    """Page 1 the composed piece; then one page per panel with its full parameters."""
+    return _write(path, _pdf_bytes(_check(panels), title, statement))
+
+
+def export_zip(panels: Sequence[Panel], path: PathLike, title: str | None = None,
+               statement: str | None = None) -> Path:
+    """panel_NN.png (each with its metadata), portfolio.png, portfolio.pdf, portfolio.json."""
+    panels = _check(panels)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i, p in enumerate(panels):
+            zf.writestr(PANEL_FILE.format(i + 1), p.to_bytes())
+        zf.writestr("portfolio.png", _png_bytes(panels, title, statement))
+        zf.writestr("portfolio.pdf", _pdf_bytes(panels, title, statement))
+        zf.writestr("portfolio.json", to_json(portfolio_dict(panels, title, statement), indent=2))
+    return _write(path, buf.getvalue())
+
+
+def export_all(panels: Sequence[Panel], folder: PathLike, title: str | None = None,
+               statement: str | None = None, stem: str = "portfolio") -> dict[str, Path]:
+    """All three formats into one folder: {"png": ..., "pdf": ..., "zip": ...}."""
+    folder = Path(folder)
+    return {"png": export_png(panels, folder / f"{stem}.png", title, statement),
+            "pdf": export_pdf(panels, folder / f"{stem}.pdf", title, statement),
+            "zip": export_zip(panels, folder / f"{stem}.zip", title, statement)}
+
+
+def read_portfolio(source: PathLike) -> dict:
+    """The portfolio dict back from an exported PNG or ZIP (title, statement, panels)."""
+    source = Path(source)
+    try:
+        if zipfile.is_zipfile(source):
+            with zipfile.ZipFile(source) as zf:
+                return json.loads(zf.read("portfolio.json"))
+        raw = Image.open(source).info.get(PORTFOLIO_CHUNK)
+    except (OSError, KeyError, json.JSONDecodeError) as e:
+        raise ValueError(f"{source.name} is not a portfolio export: {e}") from None
+    if not raw:
+        raise ValueError(f"{source.name} has no {PORTFOLIO_CHUNK!r} chunk: not a portfolio PNG")
+    return json.loads(raw)

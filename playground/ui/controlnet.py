@@ -1,0 +1,72 @@
+"""Tab 7 (exercise 6): conditioning on a control map (edges or a scribble) through a ControlNet."""
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from playground.params import load_preset
+from playground.uploads import sketch_to_image
+from playground.ui.shared import (Labs, Shared, cheap_event, checked_image, gallery_items, lab_call,
+                                  model_event, panel_actions, panels_gallery, parse_list, seed_input,
+                                  seed_value, warn_truncated)
+
+TAB_ID, TITLE = "controlnet", "ControlNet"
+SKETCH, UPLOAD = "Sketch", "Upload"
+
+
+def control_source(kind, sketch, upload):
+    """The image the control map is made from: the drawing, or the uploaded file."""
+    if kind == UPLOAD:
+        return checked_image(upload)
+    composite = sketch.get("composite") if isinstance(sketch, dict) else sketch
+    return sketch_to_image(composite)
+
+
+def detector_choices(labs: Labs, model) -> gr.Radio:
+    """Detectors the picked model has a ControlNet for (depth/openpose need the hub)."""
+    spec = labs.lab.manager.registry.get(model) if labs.lab.manager.registry else None
+    choices = list(spec.controlnets) if spec else labs.lab.detectors()
+    return gr.Radio(choices=choices, value=choices[0] if choices else None)
+
+
+def run_controlnet(labs: Labs, kind, sketch, upload, detector, scales, prompt, seed, 
+                   progress=gr.Progress(track_tqdm=True), **settings):
+    image = control_source(kind, sketch, upload)
+    lab, kw = lab_call(labs, settings)
+    result = lab.controlnet(image, prompt, detector=detector, scales=parse_list(scales, "scales", float),
+                            seed=seed_value(seed), **kw)
+    warn_truncated(result)
+    return result.control_map.image, gallery_items(result), list(result)
+
+
+def build_tab(labs: Labs, shared: Shared) -> None:
+    preset = load_preset("controlnet")
+    gr.Markdown("**Conditioning beyond text.** Draw a few lines (or upload a picture); the detector turns "
+                "it into a control map, and the ControlNet makes the model follow it. The conditioning "
+                "scale says how hard: 0 ignores the map.")
+    with gr.Row():
+        with gr.Column(scale=1):
+            kind = gr.Radio([SKETCH, UPLOAD], value=SKETCH, label="Control image from")
+            sketch = gr.Sketchpad(label="Sketch (dark lines on white)", type="numpy", image_mode="RGBA",
+                                  canvas_size=(384, 384), height=420)
+            upload = gr.File(label="Or upload an image", file_types=["image"], type="filepath", height=150)
+        with gr.Column(scale=1):
+            prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2)
+            detector = gr.Radio(labs.lab.detectors(), value=preset["detector"], label="Detector")
+            scales = gr.Textbox(label="Conditioning scales (comma-separated, 0 to 2)",
+                                value=", ".join(map(str, preset["scales"])))
+            seed = seed_input(preset["seed"], TAB_ID)
+            run = gr.Button("Run ControlNet", variant="primary")
+            control_map = gr.Image(label="Control map", type="pil", format="png", interactive=False,
+                                   height=256, elem_classes=["pixelated"])
+    gallery = panels_gallery("ControlNet panels", columns=3)
+    panels = gr.State([])
+    panel_actions(shared, gallery, panels, TAB_ID)
+    cheap_event(upload.upload, lambda _: gr.Radio(value=UPLOAD), upload, kind, api_name="controlnet_use_upload",
+                api_visibility="private")
+    cheap_event(shared.model.change, partial(detector_choices, labs), shared.model, detector,
+                api_name="controlnet_detectors")
+    model_event(shared, run.click, partial(run_controlnet, labs), [kind, sketch, upload, detector, scales, prompt, seed],
+                [control_map, gallery, panels], api_name="controlnet")
+    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}

@@ -1,0 +1,60 @@
+"""Tab 8 (exercise 4): how one sample unfolds, as a film strip and an animated GIF."""
+from __future__ import annotations
+
+import tempfile
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image
+
+from playground.params import load_preset
+from playground.ui.shared import (Labs, Shared, as_int, gallery_items, lab_call, model_event, panel_actions,
+                                  panels_gallery, seed_input, seed_value, slider, warn_truncated)
+
+TAB_ID, TITLE = "denoising", "Denoising"
+GIF_SIDE = 256  # 128 px frames doubled (nearest) so the animation is big enough to read
+STRIP_COLUMNS = 5  # 20 steps read as four rows of five, each cell large enough to see
+FRAME_MS, LAST_FRAME_MS = 250, 1500  # linger on the finished image before the loop restarts
+
+
+def save_gif(panels, side: int = GIF_SIDE) -> str:
+    scale = max(1, side // max(panels[0].image.size))
+    frames = [p.image.convert("RGB").resize((p.image.width * scale, p.image.height * scale), Image.Resampling.NEAREST)
+              for p in panels]
+    path = Path(tempfile.mkdtemp(prefix="playground-")) / "denoising.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], loop=0,
+                   duration=[FRAME_MS] * (len(frames) - 1) + [LAST_FRAME_MS])
+    return str(path)
+
+
+def run_trajectory(labs: Labs, prompt, seed, every, progress=gr.Progress(track_tqdm=True), **settings):
+    lab, kw = lab_call(labs, settings)
+    panels = lab.trajectory(prompt, seed=seed_value(seed), every=as_int(every, "every"), **kw)
+    warn_truncated(panels)
+    columns = min(len(panels), STRIP_COLUMNS)
+    return lab.compose(panels, columns=columns), save_gif(panels), gallery_items(panels), panels
+
+
+def build_tab(labs: Labs, shared: Shared) -> None:
+    preset = load_preset("trajectory")
+    gr.Markdown("**How generation unfolds.** At every step the model guesses the finished image from the "
+                "noise it has so far. Early guesses are blurry averages; detail arrives late.")
+    with gr.Row():
+        prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=3)
+        seed = seed_input(preset["seed"], TAB_ID)
+        every = gr.Slider(**slider(preset, "every"), value=preset["every"], label="Show every n-th step")
+    run = gr.Button("Show the trajectory", variant="primary")
+    strip = gr.Image(label="Film strip (predicted image per step)", type="pil", format="png",
+                     interactive=False, elem_classes=["pixelated"])
+    with gr.Row():
+        gif = gr.Image(label="Animation", type="filepath", interactive=False, height=300,
+                       elem_classes=["pixelated"], scale=1)
+        with gr.Column(scale=2):
+            gallery = panels_gallery("Steps one by one (click one to add it to the portfolio)", columns=5,
+                                     height=300)
+            panels = gr.State([])
+            panel_actions(shared, gallery, panels, TAB_ID)
+    model_event(shared, run.click, partial(run_trajectory, labs), [prompt, seed, every],
+                [strip, gif, gallery, panels], api_name="denoising")
+    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}

@@ -1,0 +1,57 @@
+"""Tab 6 (exercise 6): image-to-image at several strengths, each panel saying how much survived."""
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from playground.exercises.common import fit_image
+from playground.params import load_preset
+from playground.ui.shared import (Labs, Shared, as_int, cheap_event, checked_image, gallery_items, lab_call, model_event,
+                                  panel_actions, panels_gallery, parse_list, seed_input, seed_value,
+                                  warn_truncated)
+
+TAB_ID, TITLE = "img2img", "Image to image"
+
+
+def preview_upload(path, width, height):
+    """Shown as soon as a file lands (a bad upload is refused before anyone presses Run), cropped
+    and resized as the pipeline will get it: the crop is part of what "survives"."""
+    if not path:
+        return None
+    return fit_image(checked_image(path), as_int(width, "width"), as_int(height, "height"))
+
+
+def run_img2img(labs: Labs, source, prompt, strengths, seed, progress=gr.Progress(track_tqdm=True), **settings):
+    image = checked_image(source)
+    lab, kw = lab_call(labs, settings)
+    panels = lab.img2img_strength(image, prompt, strengths=parse_list(strengths, "strengths", float),
+                                  seed=seed_value(seed), **kw)
+    warn_truncated(panels)
+    return gallery_items(panels), panels
+
+
+def build_tab(labs: Labs, shared: Shared) -> None:
+    preset = load_preset("img2img")
+    gr.Markdown("**Conditioning on an image.** Strength says how much of the input is noised away: low keeps "
+                "the composition, high keeps little but the prompt. SSIM under each panel measures what "
+                "survived (1 = same structure). Upload an image, or use *Send to Image to image* on any panel.")
+    with gr.Row():
+        with gr.Column(scale=1):
+            shared.img2img_source.render()
+            preview = gr.Image(label="Input as the model gets it (cropped to the generation size)", type="pil",
+                               format="png", interactive=False, height=256, elem_classes=["pixelated"])
+        with gr.Column(scale=2):
+            prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2)
+            strengths = gr.Textbox(label="Strengths (comma-separated, each in (0, 1])",
+                                   value=", ".join(map(str, preset["strengths"])))
+            seed = seed_input(preset["seed"], TAB_ID)
+            run = gr.Button("Run strength sweep", variant="primary")
+    gallery = panels_gallery("Strength sweep", columns=3)
+    panels = gr.State([])
+    panel_actions(shared, gallery, panels, TAB_ID, send=False)
+    cheap_event(shared.img2img_source.change, preview_upload, [shared.img2img_source, shared.width, shared.height],
+                preview, api_name="img2img_check_upload")
+    model_event(shared, run.click, partial(run_img2img, labs), [shared.img2img_source, prompt, strengths, seed],
+                [gallery, panels], api_name="img2img")
+    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}

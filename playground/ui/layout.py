@@ -1,0 +1,96 @@
+"""The page: a header (model picker, advanced settings, portfolio badge), then one tab per exercise.
+
+Functions first, then layout, then wiring (as in gradio's demos); each tab module owns its
+widgets and callbacks, this module only places them and shares what they share.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from playground.params import load_preset
+from playground.ui import (bandit, controlnet, denoising, img2img, portfolio, prompt_styles,
+                           seed_grid, triptych, xy_grid)
+from playground.ui.shared import (CSS, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Labs, Shared, cheap_event,
+                                  panels_gallery, portfolio_badge, slider)
+
+# Order of the tabs = order of the exercises in LAB.md where it matters (portfolio last).
+TABS = (triptych, prompt_styles, seed_grid, xy_grid, bandit, img2img, controlnet, denoising, portfolio)
+
+INTRO = """# Diffusion Lab Playground
+Each tab is one exercise of the lab. Press a button, look, change one thing, look again.
+Any panel can go to your **portfolio** (last tab) and be exported as PNG, PDF or ZIP.
+"""
+
+
+def model_settings(labs: Labs, model: str) -> tuple:
+    """The picked model's defaults and size cap, applied to the advanced settings."""
+    spec = labs.lab.manager.registry.get(model) if labs.lab.manager.registry else None
+    if spec is None:
+        d = labs.lab.defaults()
+        size, max_size, steps, guidance, scheduler = d["width"], d["max_size"], d["num_inference_steps"], \
+            d["guidance_scale"], d["scheduler"]
+    else:
+        size, max_size, steps, guidance, scheduler = spec.size, spec.max_size, spec.steps, spec.guidance, spec.scheduler
+    return (gr.Slider(value=steps), gr.Slider(value=guidance), gr.Dropdown(value=scheduler),
+            gr.Slider(value=size, maximum=max_size), gr.Slider(value=size, maximum=max_size))
+
+
+def build_header(labs: Labs, shared: Shared) -> None:
+    lab = labs.lab
+    d = lab.defaults()
+    preset = load_preset("generate")
+    with gr.Row(equal_height=True):
+        shared.model = gr.Dropdown(label="Model", choices=[(label, key) for key, label in lab.models().items()],
+                                   value=lab.model, scale=3,
+                                   info="The embedded model runs offline on a CPU; hub models need a GPU Space.")
+        shared.badge = gr.Markdown(portfolio_badge([]))
+    with gr.Accordion("Advanced settings (shared by every tab)", open=False):
+        with gr.Row():
+            shared.negative_prompt = gr.Textbox(label="Negative prompt", value="", scale=3,
+                                                placeholder="what to steer away from, e.g. blurry")
+            shared.scheduler = gr.Dropdown(label="Scheduler (sampler)", choices=lab.schedulers(),
+                                           value=d["scheduler"])
+        with gr.Row():
+            shared.num_inference_steps = gr.Slider(**slider(preset, "num_inference_steps"),
+                                                   value=d["num_inference_steps"], label="Steps (num_inference_steps)")
+            shared.guidance_scale = gr.Slider(**slider(preset, "guidance_scale"), value=d["guidance_scale"],
+                                              label="Guidance scale (CFG)")
+            size = preset["sliders"]["size"]
+            shared.width = gr.Slider(size["min"], d["max_size"], value=d["width"], step=size["step"], label="Width")
+            shared.height = gr.Slider(size["min"], d["max_size"], value=d["height"], step=size["step"],
+                                      label="Height")
+    advanced = [shared.num_inference_steps, shared.guidance_scale, shared.scheduler, shared.width, shared.height]
+    cheap_event(shared.model.input, lambda model: model_settings(labs, model), shared.model, advanced,
+                api_name="model_defaults")
+
+
+def build_blocks(lab=None, preload: bool = False) -> gr.Blocks:
+    """The whole app. `lab` is any Lab (tests pass one on a tiny pipeline); None: Lab().
+    preload=True starts loading the model in the background (python app.py does)."""
+    labs = Labs(lab)
+    shared = Shared(labs=labs)
+    with gr.Blocks(title="Diffusion Lab Playground") as demo:
+        gr.Markdown(INTRO)
+        shared.portfolio = gr.State([])
+        build_header(labs, shared)
+        with gr.Tabs() as shared.tabs:
+            # Made here, shown in their tabs: buttons in every tab write to them, so they must
+            # exist before the first tab is wired.
+            shared.img2img_source = gr.File(label="Input image (PNG, JPEG, WebP)", file_types=["image"],
+                                            type="filepath", render=False, height=120)
+            shared.portfolio_gallery = panels_gallery("Your portfolio", columns=6, height=300, render=False,
+                                                      elem_id="portfolio-gallery")
+            shared.picked = gr.CheckboxGroup(label="Panels in the piece (in this order)", choices=[], render=False)
+            for module in TABS:
+                with gr.Tab(module.TITLE, id=module.TAB_ID):
+                    module.build_tab(labs, shared)
+    # One queue: model work runs one at a time (concurrency_id "model"); max_size bounds waiting.
+    demo.queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE)
+    if preload:
+        labs.preload()
+    return demo
+
+
+def launch_kwargs() -> dict:
+    """What `python app.py` and the tests pass to launch(): limits, look, error display."""
+    return dict(max_file_size=MAX_FILE_SIZE, css=CSS, theme=gr.themes.Soft(), show_error=False)

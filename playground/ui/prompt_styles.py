@@ -1,0 +1,45 @@
+"""Tab 2 (exercise 2): one scene written three ways (command, caption, director), one seed."""
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from playground.params import load_preset
+from playground.ui.shared import (Labs, Shared, gallery_items, lab_call, model_event, panel_actions,
+                                  panels_gallery, seed_input, seed_value, warn_truncated)
+
+TAB_ID, TITLE = "prompt_styles", "Prompt styles"
+
+
+def run_prompt_styles(labs: Labs, command, caption, director, seed, 
+                      progress=gr.Progress(track_tqdm=True), **settings):
+    lab, kw = lab_call(labs, settings)
+    panels = lab.prompt_styles({"command": command, "caption": caption, "director": director},
+                               seed=seed_value(seed), **kw)
+    warn_truncated(panels)
+    return gallery_items(panels), panels
+
+
+def build_tab(labs: Labs, shared: Shared) -> None:
+    preset = load_preset("prompt_styles")
+    styles = preset["styles"]
+    gr.Markdown(f"**Three ways to write a prompt.** Rewrite the generic prompt *“{preset['generic']}”* "
+                "as a command, as a caption of an image that exists, and as a director's description of "
+                "the scene. Same seed for all three: only the wording differs.")
+    with gr.Row():
+        with gr.Column(scale=4):
+            command = gr.Textbox(label="As a command", value=styles["command"], lines=2)
+            caption = gr.Textbox(label="As a caption", value=styles["caption"], lines=2)
+            director = gr.Textbox(label="As a director's scene description", value=styles["director"], lines=3)
+        seed = seed_input(preset["seed"], TAB_ID)
+    run = gr.Button("Render all three", variant="primary")
+    gallery = panels_gallery("Same seed, three phrasings", columns=3)
+    panels = gr.State([])
+    panel_actions(shared, gallery, panels, TAB_ID)
+    if preset.get("examples"):
+        gr.Examples([[e["command"], e["caption"], e["director"], e.get("seed", preset["seed"])]
+                     for e in preset["examples"]], [command, caption, director, seed], label="Examples")
+    model_event(shared, run.click, partial(run_prompt_styles, labs), [command, caption, director, seed],
+                [gallery, panels], api_name="prompt_styles")
+    shared.restore_targets[TAB_ID] = {"prompt": command, "seed": seed}

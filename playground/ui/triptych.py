@@ -1,0 +1,58 @@
+"""Tab 1 (exercise 5): one prompt, three settings of one knob, side by side, with notes."""
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from playground.params import load_preset
+from playground.ui.shared import (Labs, Shared, cheap_event, gallery_items, lab_call, model_event,
+                                  panel_actions, panels_gallery, parse_list, seed_input, seed_value,
+                                  value_parser, warn_truncated)
+
+TAB_ID, TITLE = "triptych", "Triptych"
+KNOBS = {"guidance_scale": "Guidance (CFG)", "num_inference_steps": "Steps", "scheduler": "Scheduler",
+         "seed": "Seed"}
+
+
+def values_for(vary: str) -> str:
+    """The preset's three values for a knob, as the text box shows them."""
+    values = load_preset("triptych")["values"][vary]
+    return ", ".join(str(v) for v in values)
+
+
+def run_triptych(labs: Labs, prompt, vary, values, seed, 
+                 progress=gr.Progress(track_tqdm=True), **settings):
+    lab, kw = lab_call(labs, settings)
+    panels = lab.triptych(prompt, vary=vary, values=parse_list(values, "values", value_parser(vary)),
+                          seed=seed_value(seed), **kw)
+    warn_truncated(panels)
+    return gallery_items(panels), panels
+
+
+def build_tab(labs: Labs, shared: Shared) -> None:
+    preset = load_preset("triptych")
+    gr.Markdown("**Same prompt, three samplers.** One knob changes, everything else (seed included) "
+                "stays. Write two sentences under each panel on what changed.")
+    with gr.Row():
+        prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=4)
+        seed = seed_input(preset["seed"], TAB_ID)
+    with gr.Row():
+        vary = gr.Radio([(label, key) for key, label in KNOBS.items()], value=preset["vary"],
+                        label="Vary", scale=2)
+        values = gr.Textbox(label="Values (comma-separated)", value=values_for(preset["vary"]), scale=3)
+    run = gr.Button("Run triptych", variant="primary")
+    gallery = panels_gallery("Triptych", columns=3, elem_id="triptych-gallery")
+    panels = gr.State([])
+    with gr.Row():
+        for i in range(3):
+            gr.Textbox(label=f"Panel {i + 1}: what changed?", lines=2, elem_classes=["panel-notes"],
+                       placeholder="Two sentences: what the knob did here.")
+    panel_actions(shared, gallery, panels, TAB_ID)
+    gr.Examples([[preset["prompt"], knob, values_for(knob), preset["seed"]] for knob in KNOBS],
+                [prompt, vary, values, seed], label="One example per knob")
+
+    cheap_event(vary.change, values_for, vary, values, api_name="triptych_values")
+    model_event(shared, run.click, partial(run_triptych, labs),
+                [prompt, vary, values, seed], [gallery, panels], api_name="triptych")
+    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}

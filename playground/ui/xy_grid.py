@@ -1,0 +1,80 @@
+"""Tab 4 (exercise 3): seeds x prompts (or any two settings) as a labelled grid, with spreads."""
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from playground import stats
+from playground.params import load_preset
+from playground.ui.shared import (Labs, Shared, gallery_items, lab_call, model_event, panel_actions,
+                                  panels_gallery, parse_list, seed_input, seed_value, value_parser,
+                                  warn_truncated)
+
+TAB_ID, TITLE = "xy_grid", "Seeds x prompts"
+LABELS = {"seed": "Seed", "prompt": "Prompt", "guidance_scale": "Guidance (CFG)",
+          "num_inference_steps": "Steps", "scheduler": "Scheduler", "strength": "Strength"}
+NEEDS_IMAGE = ("strength",)  # this tab has no input image; the Image to image tab sweeps strength
+# Prompts contain commas, so prompt values are one per line; every other axis is comma-separated.
+PROMPT_SEP = "\n"
+
+
+def parse_axis(axis: str, text: str, name: str) -> list:
+    if axis == "prompt":
+        return parse_list(text, name, str, sep=PROMPT_SEP)
+    return parse_list(text, name, value_parser(axis))
+
+
+def spread_table(grid) -> list[list]:
+    """Per row: how different its images are (mean pairwise distance), the per-prompt spread."""
+    cols = grid.columns
+    rows = []
+    for r, label in enumerate(grid.row_labels):
+        cells = list(grid)[r * cols:(r + 1) * cols]
+        rows.append([label, round(stats.diversity(cells), 3) if len(cells) > 1 else None])
+    return rows
+
+
+def axis_text(axis: str, values) -> str:
+    return (PROMPT_SEP if axis == "prompt" else ", ").join(str(v) for v in values)
+
+
+def run_xy_grid(labs: Labs, prompt, x_axis, x_values, y_axis, y_values, seed, 
+                progress=gr.Progress(track_tqdm=True), **settings):
+    lab, kw = lab_call(labs, settings)
+    grid = lab.xy_grid(prompt, x_axis, parse_axis(x_axis, x_values, "x values"), y_axis,
+                       parse_axis(y_axis, y_values, "y values"), seed=seed_value(seed), **kw)
+    warn_truncated(grid)
+    return lab.compose(grid), gallery_items(grid), list(grid), spread_table(grid)
+
+
+def build_tab(labs: Labs, shared: Shared) -> None:
+    preset = load_preset("xy_grid")
+    axes = [(LABELS.get(a, a), a) for a in preset["axes"] if a not in NEEDS_IMAGE]
+    gr.Markdown("**Seeds versus prompts.** Columns vary one setting, rows another. Put prompts on the rows "
+                "and seeds on the columns to see each prompt's spread: judge a prompt by its row, "
+                "never by one image.")
+    with gr.Row():
+        prompt = gr.Textbox(label="Prompt (used when no axis is the prompt)", value=preset["prompt"], scale=3)
+        seed = seed_input(load_preset("generate")["seed"], TAB_ID)
+    with gr.Row():
+        with gr.Column():
+            x_axis = gr.Dropdown(axes, value=preset["x_axis"], label="Columns (x)")
+            x_values = gr.Textbox(label="x values (comma-separated; prompts one per line)",
+                                  value=axis_text(preset["x_axis"], preset["x_values"]), lines=3)
+        with gr.Column():
+            y_axis = gr.Dropdown(axes, value=preset["y_axis"], label="Rows (y)")
+            y_values = gr.Textbox(label="y values (comma-separated; prompts one per line)",
+                                  value=axis_text(preset["y_axis"], preset["y_values"]), lines=3)
+    run = gr.Button("Run grid", variant="primary")
+    grid_image = gr.Image(label="Labelled grid", type="pil", format="png", interactive=False,
+                          elem_classes=["pixelated"], height=720)
+    spread = gr.Dataframe(headers=["row", "spread (mean pairwise distance)"], label="Spread per row",
+                          interactive=False)
+    with gr.Accordion("Cells one by one (to add to the portfolio)", open=False):
+        gallery = panels_gallery("Cells", columns=4, height=360)
+        panels = gr.State([])
+        panel_actions(shared, gallery, panels, TAB_ID)
+    model_event(shared, run.click, partial(run_xy_grid, labs), [prompt, x_axis, x_values, y_axis, y_values, seed],
+                [grid_image, gallery, panels, spread], api_name="xy_grid")
+    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}

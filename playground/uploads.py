@@ -1,0 +1,126 @@
+"""Checking images that come from outside (uploads, sketches) before any model sees them.
+
+Pure helpers, no gradio: the UI turns their ValueErrors into toasts. The order of the checks
+matters: the size is read from the file header and capped *before* any pixel is decoded, so a
+small file that claims 50 000 x 50 000 pixels (a decompression bomb) costs nothing.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import NamedTuple, Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# 4096 x 4096: well above any model's input (at most 1024 px) and a phone photo (~12 MP), far
+# below what fills memory once decoded (16.7 MP x 4 bytes = 67 MB).
+MAX_PIXELS = 4096 * 4096
+# Uploads larger than this are refused before opening; the app's max_file_size matches it.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# Modes whose samples are wider than 8 bits: scaled down to 8 bits, and the user told so.
+_WIDE_MODES = {"I;16": 65535, "I;16L": 65535, "I;16B": 65535, "I;16N": 65535, "I": 65535}
+# A sketch whose pixels all lie within this distance of one colour was never drawn on.
+_EMPTY_SKETCH_SPREAD = 8
+
+Source = Union[str, Path, Image.Image]
+
+
+class LoadedImage(NamedTuple):
+    """An RGB image ready for a pipeline, plus what was converted on the way (for the user)."""
+
+    image: Image.Image
+    notes: list[str]
+
+
+def _open_header(path: Path) -> Image.Image:
+    # 1. refuse what is not a file, too big on disk, or not an image at all
+    if not path.is_file():
+        raise ValueError(f"image upload: no file at {path.name!r}")
+    size = path.stat().st_size
+    if size == 0:
+        raise ValueError(f"image upload: {path.name!r} is empty (0 bytes)")
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"image upload: {path.name!r} is {size / 2**20:.1f} MB, "
+                         f"the limit is {MAX_FILE_BYTES // 2**20} MB")
+    # Pillow's own bomb guard (a warning past 89 MP, an error past 179 MP) fires at open();
+    # our smaller cap below replaces it with one clear message either way.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            return Image.open(path)
+        except Image.DecompressionBombError:
+            raise ValueError(f"image upload: {path.name!r} has more than {MAX_PIXELS:,} pixels "
+                             "(a decompression bomb?); the limit is 4096 x 4096") from None
+        except (UnidentifiedImageError, OSError):
+            raise ValueError(f"image upload: {path.name!r} is not an image Pillow can read "
+                             "(PNG, JPEG, WebP, BMP, GIF, TIFF)") from None
+
+
+def check_header(img: Image.Image, name: str = "image") -> None:
+    """Refuse too many pixels or several frames, from the header alone (nothing decoded)."""
+    w, h = img.size
+    if w < 1 or h < 1 or w * h > MAX_PIXELS:
+        raise ValueError(f"image upload: {name!r} is {w} x {h} = {w * h:,} pixels; "
+                         f"allowed 1 to {MAX_PIXELS:,} pixels (4096 x 4096)")
+    frames = getattr(img, "n_frames", 1)
+    if frames > 1:
+        raise ValueError(f"image upload: {name!r} is animated ({frames} frames); "
+                         "upload a still image (save one frame as PNG)")
+
+
+def to_rgb(img: Image.Image, name: str = "image") -> LoadedImage:
+    """Decode and convert any single-frame image to 8-bit RGB, saying what was changed."""
+    notes: list[str] = []
+    try:
+        img.load()
+    except (OSError, ValueError, SyntaxError) as e:  # truncated or corrupt pixel data
+        raise ValueError(f"image upload: {name!r} is damaged and cannot be decoded ({e})") from None
+    img = ImageOps.exif_transpose(img)
+    mode = img.mode
+    if mode in _WIDE_MODES:
+        # convert("L") would clip every value above 255 to white; scale the range instead.
+        arr = np.asarray(img, dtype=np.float64) * (255.0 / _WIDE_MODES[mode])
+        img = Image.fromarray(np.clip(arr, 0, 255).round().astype(np.uint8), "L")
+        notes.append(f"{name}: 16-bit image reduced to 8 bits per channel")
+    elif mode == "F":
+        raise ValueError(f"image upload: {name!r} holds floating-point samples (mode F); "
+                         "save it as an 8- or 16-bit PNG or JPEG")
+    elif mode == "CMYK":
+        notes.append(f"{name}: CMYK image converted to RGB (colours may shift slightly)")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        # Pipelines take RGB; transparent areas become white, as on paper.
+        rgba = img.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        notes.append(f"{name}: transparent areas filled with white")
+        return LoadedImage(flat, notes)
+    return LoadedImage(img.convert("RGB"), notes)
+
+
+def load_image(source: Source) -> LoadedImage:
+    """An uploaded file (path) or an in-memory image, checked and converted to RGB."""
+    if source is None or (isinstance(source, str) and not source.strip()):
+        raise ValueError("image: none given; upload an image or send a panel here")
+    if isinstance(source, Image.Image):
+        check_header(source)
+        return to_rgb(source)
+    path = Path(source)
+    img = _open_header(path)
+    check_header(img, path.name)
+    return to_rgb(img, path.name)
+
+
+def sketch_to_image(sketch: Union[np.ndarray, Image.Image, None]) -> Image.Image:
+    """A drawn sketch flattened onto white; an untouched canvas is an error, not a map."""
+    if sketch is None:
+        raise ValueError("sketch: the canvas is empty; draw something or upload an image")
+    img = sketch if isinstance(sketch, Image.Image) else Image.fromarray(np.asarray(sketch).astype(np.uint8))
+    check_header(img, "sketch")
+    rgba = img.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    arr = np.asarray(flat, dtype=np.int16)
+    if int(arr.max() - arr.min()) <= _EMPTY_SKETCH_SPREAD:
+        raise ValueError("sketch: the canvas is empty; draw something or upload an image")
+    return flat

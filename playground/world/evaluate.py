@@ -1,0 +1,460 @@
+"""Evaluate the tiny-world model against the targets of issue 3, with its real pipeline.
+
+    python -m playground.world.evaluate [--model-dir D] [--quick] [--device cuda|cpu]
+        [--out results.json] [--contact-sheet sheet.png] [--strict]
+
+An attribute classifier (classifier.py; loaded from <model-dir>/classifier or trained)
+reads what each generated image shows. Figures, each printed with its target:
+- adherence: share of images whose classified attribute equals the one the prompt named,
+  over the prompts naming it (prompts from the world's grammar, prompt_for);
+- a guidance sweep of colour adherence (and mean saturation, which high CFG overcooks);
+- diversity: mean pairwise RMSE of 64x64 greyscale images over seeds, vague / detailed
+  prompts (the classifier's penultimate-feature distance is reported beside it);
+- prior: colour shares of "a cat" over seeds against the world's table;
+- ControlNet: F1 of the output's canny edges against the input map (2 px tolerance: a pixel
+  matches if one of the other map lies within a 5x5 box), with and without ControlNet.
+Every "renders" figure is the same measure on the world's own renders: the ceiling.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from playground.world import ATTRIBUTES, VALUES, parse_prompt, prompt_for, render, sample_scene
+from playground.world.classifier import AttributeClassifier, render_dataset, train_classifier
+from playground.world.model import MODEL_DIR
+
+TARGETS = {"subject": 0.90, "colour": 0.80, "light": 0.85, "style": 0.85, "setting": 0.85}
+CLASSIFIER_TARGET, DIVERSITY_TARGET, PRIOR_TARGET = 0.95, 1.5, 0.15
+F1_TARGET, F1_RATIO_TARGET, TOLERANCE = 0.5, 2.0, 2
+GUIDANCES = (1.0, 3.0, 5.0, 7.5, 12.0)
+EXAMPLE_PROMPTS = (  # ../shared/LAB.md
+    "sunset over mountains", "a cat",
+    "a ginger tabby cat sleeping on a navy velvet armchair, afternoon light from a window on "
+    "the left, 35mm photography", "a golden retriever playing fetch on a beach at sunset",
+    "a vintage red sports car parked on a city street, blue apartment building in the "
+    "background, a few birds overhead", "a beautiful landscape",
+    "a watercolour illustration of a fox reading a book in a library, soft lighting, warm tones",
+    "a Norwegian fjord")
+DIVERSITY_SUBJECTS = ("cat", "dog", "car", "house")
+# sizes: the GPU run, and --quick for a 2-core CPU (minutes, not a verdict)
+FULL = dict(prompts=210, sweep=100, diversity_seeds=16, prior_seeds=64, control_maps=48, batch=64,
+            held_out=3000)
+QUICK = dict(prompts=16, sweep=4, diversity_seeds=6, prior_seeds=16, control_maps=2, batch=8,
+             held_out=300)
+SECTIONS = ("adherence", "sweep", "diversity", "prior", "control")
+HELDOUT_SEED = 987_654  # renders for ControlNet maps: seeds the training never drew
+
+
+# --- metrics (pure numpy, tested on synthetic inputs) -------------------------------------
+
+def _mask(edges) -> np.ndarray:
+    edges = np.asarray(edges)
+    return (edges.max(axis=2) if edges.ndim == 3 else edges) > 127
+
+
+def edge_f1(pred, ref, tolerance: int = TOLERANCE) -> dict[str, float]:
+    """Edge agreement with a tolerance of `tolerance` px (square box). Two empty maps agree."""
+    import cv2
+    p, r = _mask(pred), _mask(ref)
+    if not p.any() and not r.any():
+        return {"f1": 1.0, "precision": 1.0, "recall": 1.0}
+    kernel = np.ones((2 * tolerance + 1,) * 2, np.uint8)
+    near_r = cv2.dilate(r.astype(np.uint8), kernel) > 0
+    near_p = cv2.dilate(p.astype(np.uint8), kernel) > 0
+    precision = float((p & near_r).sum() / max(1, p.sum()))
+    recall = float((r & near_p).sum() / max(1, r.sum()))
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"f1": f1, "precision": precision, "recall": recall}
+
+
+def _grey64(images) -> np.ndarray:
+    return np.stack([np.asarray(Image.fromarray(np.asarray(im)).convert("L")
+                                .resize((64, 64), Image.BILINEAR), np.float32) / 255
+                     for im in images]).reshape(len(images), -1)
+
+
+def mean_pairwise(vectors: np.ndarray, rms: bool = True) -> float:
+    """Mean distance over all pairs: RMS difference (pixels) or Euclidean (features)."""
+    v = np.asarray(vectors, np.float64).reshape(len(vectors), -1)
+    if len(v) < 2:
+        return 0.0
+    sq = (v ** 2).sum(1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * v @ v.T, 0) / (v.shape[1] if rms else 1)
+    return float(np.sqrt(d2)[np.triu_indices(len(v), 1)].mean())
+
+
+def pixel_diversity(images) -> float:
+    """Mean pairwise RMSE of the 64x64 greyscale images (0..1 scale); 0 for identical ones."""
+    return mean_pairwise(_grey64(images))
+
+
+def adherence(named: list[dict], predicted: list[dict]) -> dict[str, dict]:
+    """Per attribute: share of predictions equal to the named value, over prompts naming it."""
+    out = {}
+    for attr in VALUES:
+        pairs = [(n[attr], p[attr]) for n, p in zip(named, predicted) if attr in n]
+        if pairs:
+            out[attr] = {"share": float(np.mean([a == b for a, b in pairs])), "n": len(pairs)}
+    pairs = [(int(n["birds"]), int(p["birds"])) for n, p in zip(named, predicted) if "birds" in n]
+    if pairs:
+        out["birds_within_1"] = {"share": float(np.mean([abs(a - b) <= 1 for a, b in pairs])),
+                                 "n": len(pairs)}
+    return out
+
+
+def shares(values: list[str], table: dict[str, float]) -> dict:
+    """Observed share of each value of table among values, the table's, and the max gap."""
+    n = max(1, len(values))
+    seen = {k: values.count(k) / n for k in table}
+    return {"observed": seen, "table": dict(table),
+            "max_deviation": max(abs(seen[k] - table[k]) for k in table)}
+
+
+def saturation(images) -> float:
+    return float(np.mean([np.asarray(Image.fromarray(im).convert("HSV"))[..., 1].mean() / 255
+                          for im in images]))
+
+
+# --- prompts ------------------------------------------------------------------------------
+
+def build_prompt_set(n: int, seed: int = 0) -> list[tuple[str, dict]]:
+    """n (prompt, named attributes): subjects in turn, uniform light and style, each other
+    attribute named at random so prompts range from terse to detailed."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        subject = VALUES["subject"][i % len(VALUES["subject"])]
+        scene = sample_scene(rng, subject=subject, light=str(rng.choice(VALUES["light"])),
+                             style=str(rng.choice(VALUES["style"])))
+        attrs = scene.attributes()
+        # a fox is always orange: naming it would inflate colour adherence for free
+        odds = {"colour": 0.8 if subject != "fox" else 0.0, "setting": 0.7, "light": 0.7, "style": 0.7, "placement": 0.35,
+                "birds": 0.35 if scene.setting not in ("living room", "library") else 0.0}
+        named = {"subject": subject}
+        named.update({k: attrs[k] for k, p in odds.items() if attrs[k] != "none" and rng.random() < p})
+        if subject == "none":
+            named["setting"] = attrs["setting"]  # a landscape is named by its place
+        out.append((prompt_for(named, rng), named))
+    return out
+
+
+def detailed_prompt(subject: str, rng) -> tuple[str, dict]:
+    attrs = sample_scene(rng, subject=subject).attributes()
+    named = {k: attrs[k] for k in ("subject", "colour", "setting", "light", "style", "placement")}
+    return prompt_for(named, rng), named
+
+
+# --- the pipeline -------------------------------------------------------------------------
+
+def load_pipeline(model_dir=MODEL_DIR, device: str = "cpu", scheduler: str = "DDIM"):
+    import torch
+    from diffusers import StableDiffusionPipeline
+    from diffusers.utils import logging as diffusers_logging
+    from playground.world.model import load_text_encoder
+    diffusers_logging.set_verbosity_error()  # per-load notices and bars would bury the table
+    diffusers_logging.disable_progress_bar()
+    dtype = torch.float16 if device.startswith("cuda") else torch.float32
+    tok, te = load_text_encoder(dtype)
+    pipe = StableDiffusionPipeline.from_pretrained(
+        str(model_dir), text_encoder=te, tokenizer=tok, safety_checker=None,
+        feature_extractor=None, requires_safety_checker=False, use_safetensors=True,
+        torch_dtype=dtype).to(device)
+    pipe.set_progress_bar_config(disable=True)
+    set_scheduler(pipe, scheduler)
+    return pipe
+
+
+def set_scheduler(pipe, name: str) -> None:
+    import diffusers
+    try:
+        from playground.params import SCHEDULERS
+    except ImportError:  # the core library is optional here
+        SCHEDULERS = {"DDIM": ("DDIMScheduler", {"clip_sample": False}),
+                      "Euler": ("EulerDiscreteScheduler", {}),
+                      "Euler a": ("EulerAncestralDiscreteScheduler", {}),
+                      "DPM++ 2M": ("DPMSolverMultistepScheduler", {}), "UniPC": ("UniPCMultistepScheduler", {})}
+    if name not in SCHEDULERS:
+        raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {name!r}")
+    cls, extra = SCHEDULERS[name]
+    pipe.scheduler = getattr(diffusers, cls).from_config(pipe.scheduler.config, **extra)
+
+
+def controlnet_pipe(base, model_dir, detector: str):
+    from diffusers import ControlNetModel, StableDiffusionControlNetPipeline
+    net = ControlNetModel.from_pretrained(str(Path(model_dir) / f"controlnet-{detector}"),
+                                          torch_dtype=base.dtype, use_safetensors=True)
+    pipe = StableDiffusionControlNetPipeline.from_pipe(base, controlnet=net.to(base.device),
+                                                       torch_dtype=base.dtype)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def generate(pipe, prompts, seeds, steps=20, guidance=5.0, batch=64, control=None) -> np.ndarray:
+    """uint8 images (N, H, W, 3); each image's noise from its own CPU generator and seed, so
+    a figure does not depend on the batch size or the device's random number generator."""
+    import torch
+    out = []
+    for i in range(0, len(prompts), batch):
+        kw = dict(prompt=list(prompts[i:i + batch]), num_inference_steps=steps,
+                  guidance_scale=guidance, output_type="np",
+                  generator=[torch.Generator("cpu").manual_seed(int(s)) for s in seeds[i:i + batch]])
+        if control is not None:
+            kw["image"] = [Image.fromarray(c) for c in control[i:i + batch]]
+        with torch.inference_mode():
+            images = pipe(**kw).images
+        out.append((np.clip(images, 0, 1) * 255).round().astype(np.uint8))
+    return np.concatenate(out) if out else np.zeros((0, 128, 128, 3), np.uint8)
+
+
+def contact_sheet(pipe, prompts=EXAMPLE_PROMPTS, path="contact_sheet.png", seeds=(0, 1, 2, 3),
+                  steps: int = 20, guidance: float = 5.0) -> Path:
+    """A labelled PNG (< 1 MB): one row per prompt, one column per seed."""
+    from PIL import ImageDraw, ImageFont
+    import textwrap
+    images = generate(pipe, [p for p in prompts for _ in seeds], list(seeds) * len(prompts),
+                      steps, guidance, batch=len(seeds) * 4)
+    size, gap, line = images.shape[1], 4, 13
+    width = len(seeds) * (size + gap) + gap
+    font = ImageFont.load_default()
+    labels = [textwrap.wrap(f'"{p}"', width=width // 6) for p in prompts]
+    height = sum(len(lab) * line + 6 + size + gap for lab in labels) + line + 2 * gap
+    sheet = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(sheet)
+    draw.text((gap, gap), f"tiny-world, seeds {', '.join(map(str, seeds))}, {steps} steps, "
+              f"CFG {guidance}", fill=(90, 90, 90), font=font)
+    y = gap + line + gap
+    for r, label in enumerate(labels):
+        for k, text in enumerate(label):
+            draw.text((gap, y + k * line), text, fill="black", font=font)
+        y += len(label) * line + 4
+        for c in range(len(seeds)):
+            sheet.paste(Image.fromarray(images[r * len(seeds) + c]), (gap + c * (size + gap), y))
+        y += size + gap + 2
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path, optimize=True)
+    if path.stat().st_size > 1_000_000:  # a palette keeps the look and quarters the bytes
+        sheet.quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    return path
+
+
+# --- the sections: each returns (figures for the JSON, table rows) -------------------------
+
+def row(name, value, target=None, higher=True, fmt="{:.1%}"):
+    """(name, value text, target text, PASS / FAIL / "report")."""
+    if target is None:
+        return (name, fmt.format(value), "report", "-")
+    ok = value >= target if higher else value <= target
+    return (name, fmt.format(value), (">= " if higher else "<= ") + fmt.format(target),
+            "PASS" if ok else "FAIL")
+
+
+def run_classifier(args, cfg, device, log):
+    folder = Path(args.classifier_dir or Path(args.model_dir) / "classifier")
+    if (folder / "config.json").exists() and not args.retrain_classifier:
+        clf, trained = AttributeClassifier.load(folder, device), False
+    else:
+        clf, trained = train_classifier(quick=args.quick, device=device, log=log), True
+        if not args.quick or args.classifier_dir:  # a --quick classifier never replaces the real one
+            clf.save(folder)
+    x, y = render_dataset(cfg["held_out"], HELDOUT_SEED + 1)  # scenes drawn as in training
+    acc = clf.accuracy(x, y)
+    figures = {"folder": str(folder), "trained_now": trained, "held_out": len(x), "accuracy": acc,
+               "train": clf.config.get("train", {})}
+    return clf, figures, [row(f"classifier accuracy: {a}", v, CLASSIFIER_TARGET) for a, v in acc.items()]
+
+
+def run_adherence(ctx):
+    from playground.world import scene_for_prompt
+    pipe, clf, cfg, a = ctx["pipe"], ctx["clf"], ctx["cfg"], ctx["args"]
+    prompt_set = build_prompt_set(cfg["prompts"], a.seed)
+    prompts, named = [p for p, _ in prompt_set], [n for _, n in prompt_set]
+    images = generate(pipe, prompts, [a.seed + i for i in range(len(prompts))], a.steps,
+                      a.guidance, cfg["batch"])
+    predicted = clf.predict(images)
+    rng = np.random.default_rng(a.seed)
+    renders = [render(scene_for_prompt(p, rng)) for p in prompts]
+    result = adherence(named, predicted)
+    ceiling = adherence(named, clf.predict(renders))
+    limit = pipe.tokenizer.model_max_length
+    figures = {"by_attribute": result, "renders": ceiling,
+               "parse_mismatches": sum(parse_prompt(p) != n for p, n in zip(prompts, named)),
+               "truncated_prompts": sum(len(pipe.tokenizer(p).input_ids) > limit for p in prompts),
+               "items": [{"prompt": p, "named": n, "predicted": q}
+                         for p, n, q in zip(prompts, named, predicted)]}
+    rows = [row(f"adherence: {k} (n={v['n']}, renders {ceiling.get(k, {}).get('share', 0):.0%})",
+                v["share"], TARGETS.get(k)) for k, v in result.items()]
+    return figures, rows
+
+
+def run_sweep(ctx):
+    pipe, clf, cfg, a = ctx["pipe"], ctx["clf"], ctx["cfg"], ctx["args"]
+    chosen = [(p, n) for p, n in build_prompt_set(max(cfg["prompts"], 2 * cfg["sweep"]), a.seed)
+              if "colour" in n][:cfg["sweep"]]
+    prompts, named = [p for p, _ in chosen], [n for _, n in chosen]
+    seeds = [a.seed + i for i in range(len(prompts))]
+    figures, rows = {}, []
+    for g in GUIDANCES:
+        images = generate(pipe, prompts, seeds, a.steps, g, cfg["batch"])
+        result = adherence(named, clf.predict(images))
+        figures[str(g)] = {"colour": result["colour"]["share"], "subject": result["subject"]["share"],
+                           "saturation": saturation(images), "n": len(prompts)}
+        rows.append(row(f"CFG {g:g}: colour adherence (saturation {figures[str(g)]['saturation']:.2f})",
+                        result["colour"]["share"]))
+    return figures, rows
+
+
+def run_diversity(ctx):
+    pipe, clf, cfg, a = ctx["pipe"], ctx["clf"], ctx["cfg"], ctx["args"]
+    rng = np.random.default_rng(a.seed + 1)
+    seeds = [a.seed + i for i in range(cfg["diversity_seeds"])]
+    subjects = DIVERSITY_SUBJECTS if cfg["diversity_seeds"] >= 16 else DIVERSITY_SUBJECTS[:2]
+    per = {}
+    for subject in subjects:
+        detailed, named = detailed_prompt(subject, rng)
+        entry = {}
+        for kind, prompt, fixed in (("vague", f"a {subject}", {"subject": subject}),
+                                    ("detailed", detailed, named)):
+            images = generate(pipe, [prompt] * len(seeds), seeds, a.steps, a.guidance, cfg["batch"])
+            renders = [render(sample_scene(rng, **fixed)) for _ in seeds]
+            entry[kind] = {"prompt": prompt, "pixel_rmse": pixel_diversity(images),
+                           "feature_distance": mean_pairwise(clf.features(images), rms=False),
+                           "renders_pixel_rmse": pixel_diversity(renders)}
+        per[subject] = entry
+
+    def ratio(key):
+        return float(np.mean([e["vague"][key] for e in per.values()]) /
+                     max(1e-9, np.mean([e["detailed"][key] for e in per.values()])))
+    figures = {"metric": "mean pairwise RMSE of 64x64 greyscale images (0..1)", "seeds": len(seeds),
+               "ratio": ratio("pixel_rmse"), "feature_ratio": ratio("feature_distance"),
+               "renders_ratio": ratio("renders_pixel_rmse"), "prompts": per}
+    return figures, [row(f"diversity vague/detailed, pixel RMSE (renders {figures['renders_ratio']:.2f}, "
+                         f"features {figures['feature_ratio']:.2f})", figures["ratio"],
+                         DIVERSITY_TARGET, fmt="{:.2f}")]
+
+
+def run_prior(ctx):
+    pipe, clf, cfg, a = ctx["pipe"], ctx["clf"], ctx["cfg"], ctx["args"]
+    seeds = [a.seed + i for i in range(cfg["prior_seeds"])]
+    predicted = clf.predict(generate(pipe, ["a cat"] * len(seeds), seeds, a.steps, a.guidance,
+                                     cfg["batch"]))
+    rng = np.random.default_rng(a.seed + 2)
+    on_renders = clf.predict([render(sample_scene(rng, subject="cat")) for _ in seeds])
+    tables = {"colour": ATTRIBUTES["cat_colour"], "setting": ATTRIBUTES["cat_setting"],
+              "light": ATTRIBUTES["light"], "style": ATTRIBUTES["style"]}
+    figures = {"prompt": "a cat", "seeds": len(seeds),
+               "subject_is_cat": float(np.mean([p["subject"] == "cat" for p in predicted]))}
+    for attr, table in tables.items():
+        figures[attr] = shares([p[attr] for p in predicted], table)
+        figures[attr]["renders_max_deviation"] = shares([p[attr] for p in on_renders], table)["max_deviation"]
+    rows = [row("prior: 'a cat' classified as cat", figures["subject_is_cat"])]
+    rows += [row(f"prior: max {k} share deviation (renders {figures[k]['renders_max_deviation']:.0%})",
+                 figures[k]["max_deviation"], PRIOR_TARGET if k == "colour" else None, higher=False)
+             for k in tables]
+    return figures, rows
+
+
+def run_control(ctx):
+    from playground.detectors import canny_map, scribble_map
+    from playground.world import make_batch
+    pipe, cfg, a = ctx["pipe"], ctx["cfg"], ctx["args"]
+    renders, captions, _ = make_batch(cfg["control_maps"], HELDOUT_SEED)
+    seeds = [a.seed + i for i in range(len(captions))]
+    plain = generate(pipe, captions, seeds, a.steps, a.guidance, cfg["batch"])
+    figures, rows = {"tolerance_px": TOLERANCE, "maps": len(captions)}, []
+    for name, detector in (("canny", canny_map), ("scribble", scribble_map)):
+        maps = [detector(im) for im in renders]
+        controlled = generate(controlnet_pipe(pipe, a.model_dir, name), captions, seeds, a.steps,
+                              a.guidance, cfg["batch"], control=maps)
+
+        def mean_f1(images, tol=TOLERANCE):
+            return float(np.mean([edge_f1(canny_map(im), m, tol)["f1"] for im, m in zip(images, maps)]))
+        with_cn, without = mean_f1(controlled), mean_f1(plain)
+        figures[name] = {"f1": with_cn, "f1_without": without, "ratio": with_cn / max(without, 1e-6),
+                         "f1_1px": mean_f1(controlled, 1), "f1_without_1px": mean_f1(plain, 1),
+                         "f1_renders": mean_f1(renders)}
+        rows.append(row(f"{name} ControlNet edge F1 ({TOLERANCE} px; renders "
+                        f"{figures[name]['f1_renders']:.2f})", with_cn, F1_TARGET, fmt="{:.2f}"))
+        rows.append(row(f"{name}: F1 without ControlNet", without, fmt="{:.2f}"))
+        rows.append(row(f"{name}: F1 ratio with / without", figures[name]["ratio"], F1_RATIO_TARGET,
+                        fmt="{:.2f}"))
+    return figures, rows
+
+
+def print_table(rows) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'figure':<{width}}  {'value':>8}  {'target':>10}  result")
+    for name, value, target, status in rows:
+        print(f"{name:<{width}}  {value:>8}  {target:>10}  {status}")
+    failed = sum(r[3] == "FAIL" for r in rows)
+    print(f"\n{sum(r[3] == 'PASS' for r in rows)} targets passed, {failed} failed")
+
+
+def main(argv=None) -> int:
+    import torch
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model-dir", type=Path, default=MODEL_DIR)
+    p.add_argument("--quick", action="store_true", help="small sizes for a 2-core CPU")
+    p.add_argument("--device", choices=("cuda", "cpu"), default=None)
+    p.add_argument("--out", type=Path, default=None, help="write all figures to this JSON")
+    p.add_argument("--contact-sheet", type=Path, default=None, help="write the LAB.md example sheet")
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--guidance", type=float, default=5.0)
+    p.add_argument("--scheduler", default="DDIM")
+    p.add_argument("--sections", default=",".join(SECTIONS), help=f"any of {','.join(SECTIONS)}")
+    for key in FULL:
+        p.add_argument(f"--{key.replace('_', '-')}", type=int, default=None)
+    p.add_argument("--classifier-dir", type=Path, default=None,
+                   help="default <model-dir>/classifier; trained and saved there when missing")
+    p.add_argument("--retrain-classifier", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    args = p.parse_args(argv)
+    sections = [s for s in args.sections.split(",") if s]
+    if set(sections) - set(SECTIONS):
+        raise ValueError(f"sections must be among {SECTIONS}, got {sections}")
+    if args.steps < 1 or args.guidance < 0:
+        raise ValueError(f"steps must be >= 1 and guidance >= 0, got {args.steps}, {args.guidance}")
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    cfg = {k: getattr(args, k) or v for k, v in (QUICK if args.quick else FULL).items()}
+    log = lambda msg: print(msg, flush=True)  # noqa: E731
+    t0 = time.time()
+    clf, clf_figures, rows = run_classifier(args, cfg, device, log)
+    results = {"settings": {"model_dir": str(args.model_dir), "device": device, "quick": args.quick,
+                            "steps": args.steps, "guidance": args.guidance,
+                            "scheduler": args.scheduler, "sizes": cfg, "seed": args.seed},
+               "classifier": clf_figures, "seconds": {"classifier": round(time.time() - t0, 1)}}
+    ctx = {"pipe": load_pipeline(args.model_dir, device, args.scheduler), "clf": clf,
+           "cfg": cfg, "args": args}
+    for name in sections:
+        t = time.time()
+        log(f"evaluate: {name} ...")
+        results[name], new_rows = globals()[f"run_{name}"](ctx)
+        rows += new_rows
+        results["seconds"][name] = round(time.time() - t, 1)
+    if args.contact_sheet:
+        t = time.time()
+        results["contact_sheet"] = str(contact_sheet(ctx["pipe"], EXAMPLE_PROMPTS, args.contact_sheet,
+                                                     steps=args.steps, guidance=args.guidance))
+        results["seconds"]["contact_sheet"] = round(time.time() - t, 1)
+    results["seconds"]["total"] = round(time.time() - t0, 1)
+    results["checks"] = [{"figure": r[0], "value": r[1], "target": r[2], "result": r[3]} for r in rows]
+    print_table(rows)
+    print(f"total {results['seconds']['total']} s on {device}")
+    if args.quick:
+        print("--quick: small samples (and a weak classifier if trained now): a smoke test, not a verdict")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=1, default=float) + "\n")
+        print(f"figures written to {args.out}")
+    return 1 if args.strict and any(r[3] == "FAIL" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Shared fixtures: tiny random-weight pipelines (SD 1.x and SDXL shapes) wrapped in a Lab.
+
+Built once per session (about a second each) on the CPU, offline. The hub is switched off
+here, before any test imports huggingface_hub, so nothing can try the network.
+"""
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+# Fast and still meaningful: 4 DDIM steps move every pixel of the tiny model's output.
+TINY_STEPS = 4
+# Batched and single runs differ only by float summation order: at most a few 1/255 steps.
+PIXEL_TOLERANCE = 3
+
+
+def build_tiny_lab(family: str):
+    from playground.lab import Lab
+    from playground.tiny import tiny_controlnet, tiny_pipeline
+
+    pipe = tiny_pipeline(family)
+    nets = {"canny": tiny_controlnet(pipe.unet, seed=1), "scribble": tiny_controlnet(pipe.unet, seed=2)}
+    lab = Lab(pipeline=pipe, model=f"tiny-{family}",
+              pipeline_options=dict(controlnets=nets, steps=TINY_STEPS, guidance=5.0, scheduler="DDIM"))
+    lab.manager.progress = False
+    return lab
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """A Lab on the tiny SD 1.x pipeline, with canny and scribble ControlNets."""
+    return build_tiny_lab("sd1.x")
+
+
+@pytest.fixture(scope="session")
+def xl_lab():
+    """A Lab on the tiny SDXL pipeline (two text encoders, size conditioning)."""
+    return build_tiny_lab("sdxl")
+
+
+@pytest.fixture(params=["sd1.x", "sdxl"])
+def any_lab(request, lab, xl_lab):
+    """Each test using this runs once per family, so both code paths are exercised."""
+    return lab if request.param == "sd1.x" else xl_lab
+
+
+@pytest.fixture(scope="session")
+def photo():
+    """A 64 px test picture with clear edges: sky, ground, a sun and a dark house."""
+    arr = np.zeros((64, 64, 3), np.uint8)
+    arr[:40] = (110, 160, 230)
+    arr[40:] = (70, 140, 60)
+    yy, xx = np.mgrid[:64, :64]
+    arr[(yy - 14) ** 2 + (xx - 48) ** 2 < 64] = (250, 220, 80)
+    arr[28:52, 10:30] = (60, 40, 30)
+    return Image.fromarray(arr)
+
+
+def pixels(image):
+    return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+def max_diff(a, b) -> int:
+    return int(np.abs(pixels(a) - pixels(b)).max())

@@ -1,0 +1,126 @@
+"""app.py and the Blocks it builds: inert on import, every endpoint named, one model queue, Spaces.
+
+The endpoint names listed here are the public API (README "The app's API"); a new endpoint
+must be added here and to tests/test_app_client.py, which calls each one.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import types
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_ENDPOINTS = {"triptych", "prompt_styles", "seed_grid", "xy_grid", "bandit_start", "bandit_like",
+                   "bandit_dislike", "img2img", "controlnet", "denoising"}
+PANEL_TABS = ("triptych", "prompt_styles", "seed_grid", "xy_grid", "bandit", "img2img", "controlnet", "denoising")
+SEED_TABS = ("triptych", "prompt_styles", "xy_grid", "img2img", "controlnet", "denoising")
+SEND_TABS = ("triptych", "prompt_styles", "seed_grid", "xy_grid", "controlnet", "denoising")
+CHEAP_ENDPOINTS = (
+    {"model_defaults", "triptych_values", "img2img_check_upload", "controlnet_detectors", "portfolio_preview",
+     "portfolio_export", "portfolio_remove", "read_params", "restore_settings"}
+    | {f"{t}_add_selected" for t in PANEL_TABS} | {f"{t}_add_all" for t in PANEL_TABS}
+    | {f"{t}_new_seed" for t in SEED_TABS} | {f"{t}_send_to_img2img" for t in SEND_TABS})
+PUBLIC_ENDPOINTS = MODEL_ENDPOINTS | CHEAP_ENDPOINTS
+
+
+@pytest.fixture(scope="module")
+def demo(lab):
+    import app
+    return app.build_app(lab)
+
+
+def _dependencies(demo):
+    return [fn for fn in demo.fns.values() if fn.fn is not None]
+
+
+def test_importing_app_does_nothing():
+    code = "import sys, app; print(sorted(m for m in ('gradio', 'torch', 'diffusers') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_event_has_an_api_name_and_the_public_ones_are_listed(demo):
+    deps = _dependencies(demo)
+    ours = [d for d in deps if d.name != "load_example"]  # gr.Examples' own loader
+    unnamed = [d.name for d in ours if not d.api_name]
+    assert not unnamed, f"events without api_name: {unnamed}"
+    public = {d.api_name for d in ours if d.api_visibility == "public"}
+    assert public == PUBLIC_ENDPOINTS, (public - PUBLIC_ENDPOINTS, PUBLIC_ENDPOINTS - public)
+
+
+def test_model_work_shares_one_queue_slot(demo):
+    assert demo._queue.max_size and demo._queue.default_concurrency_limit == 1
+    by_name = {d.api_name: d for d in _dependencies(demo)}
+    for name in MODEL_ENDPOINTS:
+        assert by_name[name].concurrency_id == "model", name
+        assert by_name[name].tracks_progress, f"{name} should take gr.Progress(track_tqdm=True)"
+    for name in CHEAP_ENDPOINTS:
+        assert by_name[name].concurrency_id != "model", f"{name} must not wait behind generation"
+
+
+def test_launch_settings_cap_uploads():
+    from playground.ui import launch_kwargs
+    from playground.uploads import MAX_FILE_BYTES
+    import gradio.utils
+
+    kw = launch_kwargs()
+    assert gradio.utils._parse_file_size(kw["max_file_size"]) == MAX_FILE_BYTES
+    assert "pixelated" in kw["css"]
+
+
+def test_spaces_gpu_wraps_generation_only(monkeypatch, lab):
+    wrapped = []
+
+    def gpu(fn):
+        inner = getattr(fn, "__wrapped__", fn)
+        wrapped.append(getattr(getattr(inner, "func", inner), "__name__", "?"))
+        return fn
+
+    monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=gpu))
+    import app
+    app.build_app(lab)
+    assert set(wrapped) == {"run_triptych", "run_prompt_styles", "run_seed_grid", "run_xy_grid", "start_bandit",
+                            "vote", "run_img2img", "run_controlnet", "run_trajectory"}
+    assert len(wrapped) == len(MODEL_ENDPOINTS)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not (ROOT / "models/tiny-world/model_index.json").is_file(), reason="embedded model not present")
+def test_python_app_py_serves_the_page(tmp_path):
+    """The README's run command, for real: the first page must come quickly (budget 20 s)."""
+    port = _free_port()
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+    log = open(tmp_path / "app.log", "w")
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        status, elapsed = None, None
+        while time.monotonic() - start < 60 and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    status, elapsed = r.status, time.monotonic() - start
+                    page = r.read().decode("utf-8", "replace")
+                break
+            except OSError:
+                time.sleep(0.25)
+        assert status == 200, (tmp_path / "app.log").read_text()[-2000:]
+        print(f"first page after {elapsed:.1f} s")
+        assert "Diffusion Lab Playground" in page
+        assert elapsed < 30  # the issue's budget is 20 s; a loaded CI machine gets some slack
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()

@@ -1,0 +1,171 @@
+"""gradio_client against the launched app on 127.0.0.1: every api_name, bad input, state survival."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from test_app import PUBLIC_ENDPOINTS, _free_port
+from test_ui_helpers import settings_for
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+@pytest.fixture(scope="module")
+def server(lab):
+    import app
+    from playground.ui import launch_kwargs
+
+    demo = app.build_app(lab)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, photo):
+    folder = tmp_path_factory.mktemp("uploads")
+    photo.save(folder / "photo.png")
+    (folder / "notes.png").write_text("not an image at all")
+    Image.effect_noise((64, 64), 40).convert("RGB").save(folder / "noise.png")
+    data = (folder / "noise.png").read_bytes()
+    (folder / "cut.png").write_bytes(data[: len(data) // 2])
+    return folder
+
+
+@pytest.fixture
+def client(server):
+    from gradio_client import Client
+    return Client(server, verbose=False)
+
+
+def _call(client, name, *args, **kwargs):
+    return client.predict(*args, api_name=f"/{name}", **kwargs)
+
+
+def _settings(lab):
+    return settings_for(lab)
+
+
+def test_every_endpoint_answers(client, lab, files):
+    """Each public api_name is called once, in an order that builds on earlier results."""
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    s = _settings(lab)
+    photo = handle_file(str(files / "photo.png"))
+    called = set()
+
+    def call(name, *args, **kwargs):
+        called.add(name)
+        return _call(client, name, *args, **kwargs)
+
+    # 1. generation endpoints, each returning its panels
+    assert len(call("triptych", "a fox", "guidance_scale", "1, 5, 15", 7, **s)) == 3
+    assert len(call("prompt_styles", "Paint hills.", "a photo of hills", "Wide shot.", 3, **s)) == 3
+    grid = call("seed_grid", "a cat", "Typed list", 8, "1, 2", **s)
+    assert len(grid[0]) == 2 and grid[1] == "1, 2"
+    assert len(call("xy_grid", "a cat", "seed", "1, 2", "prompt", "a cat\na dog", 5, **s)[1]) == 4
+    assert "Round 1" in call("bandit_start", "a cat\na dog", **s)[1]
+    assert "Round 2" in call("bandit_like", **s)[1]
+    assert "Round 3" in call("bandit_dislike", **s)[1]
+    assert len(call("img2img", photo, "a fox", "0.5, 0.8", 7, **s)) == 2
+    cmap, panels = call("controlnet", "Upload", None, photo, "canny", "1.0", "a house", 7, **s)
+    assert cmap and len(panels) == 1
+    strip, gif, steps = call("denoising", "sunset", 7, 1, **s)
+    assert gif.endswith(".gif") and len(steps) == s["num_inference_steps"]
+    # 2. small helpers
+    assert call("model_defaults", lab.model)[0]["value"] == lab.defaults()["num_inference_steps"]
+    assert call("triptych_values", "scheduler").startswith("DDIM")
+    assert call("img2img_check_upload", photo, 64, 64)
+    assert call("controlnet_detectors", lab.model)["value"] in lab.detectors()
+    for tab in ("triptych", "prompt_styles", "xy_grid", "img2img", "controlnet", "denoising"):
+        assert 0 <= call(f"{tab}_new_seed") <= 4294967295
+    # 3. the portfolio: add all from every tab (each tab's last result lives in this session)
+    for tab in ("triptych", "prompt_styles", "seed_grid", "xy_grid", "bandit", "img2img", "controlnet", "denoising"):
+        badge = call(f"{tab}_add_all")[0]
+        with pytest.raises(AppError, match="click a panel"):  # selection is a browser click
+            call(f"{tab}_add_selected")
+    assert "18 panels" in badge  # 3 + 3 + 2 + 4 + 1 + 2 + 1 + 2 steps
+    for tab in ("triptych", "prompt_styles", "seed_grid", "xy_grid", "controlnet", "denoising"):
+        with pytest.raises(AppError, match="click a panel"):
+            call(f"{tab}_send_to_img2img")
+    assert call("portfolio_preview", [0, 1, 2], "Title", "Statement.")
+    piece, downloads = call("portfolio_export", [0, 1, 2], "Title", "Statement.")
+    png = next(d for d in downloads if d.endswith(".png"))
+    assert "parameters" in Image.open(png).info
+    params = call("read_params", handle_file(png))
+    assert params["prompt"] == "a fox" and params["seed"] == 7
+    restored = call("restore_settings", params, "img2img")
+    assert any(isinstance(r, dict) and r.get("value") == "a fox" for r in restored)
+    assert "17 panels" in call("portfolio_remove", [0])[0]
+    assert called == PUBLIC_ENDPOINTS, PUBLIC_ENDPOINTS - called
+
+
+@pytest.mark.parametrize("name, make_args, message", [
+    ("triptych", lambda f, s: ("", "guidance_scale", "1", 7), "prompt must be a non-empty"),
+    ("triptych", lambda f, s: ("a fox", "guidance_scale", "1, 31", 7), "guidance_scale must be a number in 0..30"),
+    ("triptych", lambda f, s: ("a fox", "seed", "1, -5", 7), "seed must be an integer in 0..4294967295"),
+    ("seed_grid", lambda f, s: ("a cat", "Typed list", 8, "4294967296"), "seed must be an integer"),
+    ("img2img", lambda f, s: (f("cut.png"), "a fox", "0.5", 7), "damaged|not an image"),
+    ("img2img", lambda f, s: (f("photo.png"), "a fox", "0", 7), "strength"),
+    ("controlnet", lambda f, s: ("Sketch", None, None, "canny", "1", "a", 7), "canvas is empty"),
+    ("controlnet", lambda f, s: ("Upload", None, f("photo.png"), "canny", "5", "a", 7), "controlnet_conditioning_scale"),
+    ("denoising", lambda f, s: ("a cat", 7, 99), "greater than maximum value"),  # the slider checks it
+])
+def test_bad_input_is_a_clear_error_and_the_app_keeps_serving(client, lab, files, name, make_args, message):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    args = make_args(lambda n: handle_file(str(files / n)), None)
+    with pytest.raises(AppError, match=message):
+        _call(client, name, *args, **_settings(lab))
+    assert _call(client, "triptych_values", "seed") == "1, 2, 3"  # still serving
+
+
+def test_non_image_upload_is_refused_by_type(client, lab, files):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    (files / "notes.txt").write_text("hello")
+    with pytest.raises(AppError, match="file type|not an image"):
+        _call(client, "img2img", handle_file(str(files / "notes.txt")), "a fox", "0.5", 7, **_settings(lab))
+    with pytest.raises(AppError, match="not an image"):
+        _call(client, "img2img", handle_file(str(files / "notes.png")), "a fox", "0.5", 7, **_settings(lab))
+
+
+def test_portfolio_survives_a_failed_generation(client, lab):
+    from gradio_client.exceptions import AppError
+
+    s = _settings(lab)
+    _call(client, "triptych", "a fox", "guidance_scale", "1, 5, 15", 7, **s)
+    assert "3 panels" in _call(client, "triptych_add_all")[0]
+    with pytest.raises(AppError):
+        _call(client, "triptych", "a fox", "guidance_scale", "1, 99", 7, **s)
+    # the failed run changed neither the portfolio nor the tab's last panels
+    assert "6 panels" in _call(client, "triptych_add_all")[0]
+    piece, downloads = _call(client, "portfolio_export", [0, 1, 2], "T", "S")
+    assert len(downloads) == 3
+
+
+def test_sessions_do_not_share_portfolios(server, lab):
+    from gradio_client import Client
+
+    a, b = Client(server, verbose=False), Client(server, verbose=False)
+    _call(a, "triptych", "a fox", "seed", "1, 2, 3", 7, **_settings(lab))
+    assert "3 panels" in _call(a, "triptych_add_all")[0]
+    from gradio_client.exceptions import AppError
+    with pytest.raises(AppError, match="nothing to add"):
+        _call(b, "triptych_add_all")
+
+
+def test_sketch_through_the_api(client, lab, tmp_path):
+    from gradio_client import handle_file
+
+    arr = np.full((96, 96, 3), 255, np.uint8)
+    arr[40:46, 10:86] = 0
+    Image.fromarray(arr).save(tmp_path / "sketch.png")
+    sketch = {"background": None, "layers": [], "composite": handle_file(str(tmp_path / "sketch.png"))}
+    cmap, panels = _call(client, "controlnet", "Sketch", sketch, None, "scribble", "1", "a house", 7, **_settings(lab))
+    assert len(panels) == 1 and np.asarray(Image.open(cmap)).max() == 255

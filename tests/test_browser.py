@@ -1,0 +1,133 @@
+"""A real browser (Debian's chromium, driven by Playwright) clicks through the app as a student would.
+
+Opens the page, shoots every tab, runs the triptych, adds it to the portfolio, exports, and checks
+that the downloaded PNG carries the `parameters` chunk. Screenshots land in the test's tmp folder
+(printed at the end). .ci/browser-setup.sh installs chromium and Playwright; without them the
+test is skipped on a developer machine and fails under CI (CI=true), so CI cannot pass silently.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from test_app import _free_port
+from test_ui_helpers import TINY_STEPS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+TIMEOUT_MS = 20_000
+
+
+def _need_browser():
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright (pip install playwright)")
+    if not Path(CHROMIUM).exists():
+        missing.append("chromium (apt-get install chromium)")
+    if missing:
+        message = f"browser test needs {', '.join(missing)}; bash .ci/browser-setup.sh installs both"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def url(lab):
+    import app
+    from playground.ui import launch_kwargs
+
+    _need_browser()
+    demo = app.build_app(lab)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def page(url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        page.get_by_role("tab", name="Triptych").wait_for()
+        yield page
+        browser.close()
+
+
+def _tab(page, name):
+    page.get_by_role("tab", name=name, exact=True).click()
+
+
+def _visible_button(page, name):
+    return page.locator("button:visible", has_text=name).first
+
+
+def _steps_to(page, steps):
+    """The advanced accordion's steps slider, set through its number box (as a student types)."""
+    page.get_by_text("Advanced settings (shared by every tab)").click()
+    box = page.get_by_label("number input for Steps (num_inference_steps)")
+    box.fill(str(steps))
+    box.press("Enter")
+    page.get_by_text("Advanced settings (shared by every tab)").click()
+
+
+def test_student_path_triptych_portfolio_export(page, tmp_path):
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    tabs = page.get_by_role("tab")
+    names = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+    assert len(names) == 9, names
+    # 1. every tab renders: one screenshot each
+    for i, name in enumerate(names):
+        _tab(page, name)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(shots / f"{i + 1}-{name.replace(' ', '_').replace('&', 'and')}.png"), full_page=True)
+    # 2. a bad value: a toast names the field, nothing breaks
+    _tab(page, "Triptych")
+    _steps_to(page, TINY_STEPS)
+    values = page.get_by_label("Values (comma-separated)")
+    values.fill("1, 99")
+    _visible_button(page, "Run triptych").click()
+    page.get_by_text("guidance_scale must be a number in 0..30").first.wait_for()
+    # 3. the triptych: three captioned panels
+    values.fill("1, 5, 15")
+    _visible_button(page, "Run triptych").click()
+    gallery = page.locator("#triptych-gallery")
+    gallery.locator("img").nth(2).wait_for()
+    for caption in ("CFG 1", "CFG 5", "CFG 15"):
+        assert gallery.get_by_text(caption, exact=True).count() >= 1
+    page.screenshot(path=str(shots / "triptych-result.png"), full_page=True)
+    # 4. add to the portfolio; the badge counts
+    _visible_button(page, "Add all to portfolio").click()
+    page.get_by_text("Portfolio: 3 panels").first.wait_for()
+    # 5. export, and download the PNG
+    _tab(page, "Portfolio")
+    page.locator("#portfolio-gallery img").nth(2).wait_for()
+    page.locator("#portfolio-title textarea, #portfolio-title input").first.fill("Three guidance scales")
+    page.locator("#portfolio-statement textarea").fill("Low guidance ignores the prompt; high guidance burns it.")
+    _visible_button(page, "Export PNG, PDF and ZIP").click()
+    link = page.locator("#portfolio-downloads a[download='portfolio.png']")
+    try:
+        link.wait_for()
+    finally:
+        page.screenshot(path=str(shots / "portfolio-after-export.png"), full_page=True)
+    with page.expect_download() as info:
+        link.click()
+    target = tmp_path / "portfolio.png"
+    info.value.save_as(target)
+    page.screenshot(path=str(shots / "portfolio-exported.png"), full_page=True)
+    text = Image.open(target).info.get("parameters", "")
+    assert "Steps: " in text and "Seed: 7" in text and "CFG scale: 15" in text, text[:300]
+    print(f"\nscreenshots: {shots}")

@@ -1,0 +1,169 @@
+"""playground.ui.shared: errors become toasts, values parse strictly, the portfolio is copied.
+
+Also the helpers the other UI test files import (settings for the tiny Lab of conftest.py).
+"""
+from __future__ import annotations
+
+import sys
+import types
+
+import gradio as gr
+import pytest
+from PIL import Image
+
+from playground.panels import Panel
+from playground.ui import shared
+
+TINY_STEPS = 2  # the UI tests check wiring, not image quality: two steps keep them fast
+
+
+def settings_for(lab, **changes) -> dict:
+    """The advanced-settings keywords a model callback receives, for the tiny Lab."""
+    d = lab.defaults()
+    values = dict(model=lab.model, negative_prompt="", num_inference_steps=TINY_STEPS,
+                  guidance_scale=d["guidance_scale"], scheduler=d["scheduler"], width=d["width"],
+                  height=d["height"])
+    values.update(changes)
+    return values
+
+
+def panel(colour="red", caption="p", **params) -> Panel:
+    return Panel(Image.new("RGB", (16, 16), colour), caption, {"prompt": "a cat", "seed": 1, **params})
+
+
+def test_core_errors_turn_value_errors_into_toasts_and_keep_others():
+    def bad(x):
+        raise ValueError(f"seed must be an integer in 0..4294967295, got {x}")
+
+    with pytest.raises(gr.Error, match="seed must be an integer"):
+        shared.core_errors(bad)(-1)
+
+    def broken():
+        raise KeyError("a bug, not a user error")
+
+    with pytest.raises(KeyError):  # bugs stay bugs: no blanket except
+        shared.core_errors(broken)()
+
+
+def test_core_errors_covers_hub_unavailable():
+    from playground.registry import HubUnavailableError
+
+    def offline():
+        raise HubUnavailableError("model stabilityai/sd-turbo: the hub is not reachable")
+
+    with pytest.raises(gr.Error, match="sd-turbo"):
+        shared.core_errors(offline)()
+
+
+def test_wrapped_callbacks_keep_their_signature_for_gradio():
+    def fn(prompt, seed, progress=gr.Progress(track_tqdm=True), **settings):
+        return prompt
+
+    import inspect
+    params = inspect.signature(shared.model_fn(fn)).parameters
+    assert list(params) == ["prompt", "seed", "progress", "settings"]
+    assert isinstance(params["progress"].default, gr.Progress)
+
+
+def test_on_gpu_uses_spaces_only_when_importable(monkeypatch):
+    def fn():
+        return 1
+
+    monkeypatch.delitem(sys.modules, "spaces", raising=False)
+    monkeypatch.setattr("builtins.__import__", _refuse("spaces"))
+    assert shared.on_gpu(fn) is fn
+    monkeypatch.undo()
+    fake = types.ModuleType("spaces")
+    fake.GPU = lambda f: types.SimpleNamespace(gpu=True, fn=f)
+    monkeypatch.setitem(sys.modules, "spaces", fake)
+    wrapped = shared.on_gpu(fn)
+    assert wrapped.gpu and wrapped.fn is fn
+
+
+def _refuse(name):
+    real = __import__
+
+    def fake_import(mod, *args, **kwargs):
+        if mod == name:
+            raise ImportError(name)
+        return real(mod, *args, **kwargs)
+    return fake_import
+
+
+@pytest.mark.parametrize("text, cast, expected", [
+    ("1, 7.5, 20", float, [1.0, 7.5, 20.0]),
+    ("2,8\n20", shared.int_item, [2, 8, 20]),
+    ("DDIM, Euler a", str, ["DDIM", "Euler a"]),
+])
+def test_parse_list(text, cast, expected):
+    assert shared.parse_list(text, "values", cast) == expected
+
+
+def test_parse_list_names_the_bad_item_and_refuses_empty():
+    with pytest.raises(ValueError, match="values must be numbers.*'seven'"):
+        shared.parse_list("1, seven", "values", float)
+    with pytest.raises(ValueError, match="at least one value"):
+        shared.parse_list(" , ", "values", float)
+    with pytest.raises(ValueError, match="whole number"):
+        shared.parse_list("1.5", "seeds", shared.int_item)
+
+
+def test_as_int_refuses_fractions_instead_of_rounding():
+    assert shared.as_int(128.0, "width") == 128
+    with pytest.raises(ValueError, match="width must be a whole number"):
+        shared.as_int(127.5, "width")
+    with pytest.raises(ValueError, match="seed"):
+        shared.seed_value(None)
+
+
+def test_lab_call_passes_settings_as_lab_keywords(lab):
+    got_lab, kw = shared.lab_call(shared.Labs(lab), settings_for(lab, width=64.0, negative_prompt=None))
+    assert got_lab is lab
+    assert kw == dict(negative_prompt="", num_inference_steps=TINY_STEPS, guidance_scale=lab.defaults()["guidance_scale"],
+                      scheduler=lab.defaults()["scheduler"], width=64, height=lab.defaults()["height"])
+    with pytest.raises(ValueError, match="settings must include"):
+        shared.lab_call(shared.Labs(lab), {"model": lab.model})
+
+
+def test_add_to_portfolio_copies_and_caps(monkeypatch):
+    before = [panel()]
+    after = shared.add_to_portfolio(before, [panel("blue")])
+    assert len(after) == 2 and len(before) == 1  # a new list: a session's state is never shared
+    with pytest.raises(ValueError, match="nothing to add"):
+        shared.add_to_portfolio(before, [])
+    monkeypatch.setattr(shared, "PORTFOLIO_MAX", 2)
+    with pytest.raises(ValueError, match="at most 2 panels"):
+        shared.add_to_portfolio(after, [panel()])
+
+
+def test_selected_panels_needs_a_click():
+    panels = [panel(), panel("blue")]
+    assert shared.selected_panels(panels, 1) == [panels[1]]
+    with pytest.raises(ValueError, match="click a panel"):
+        shared.selected_panels(panels, None)
+    with pytest.raises(ValueError, match="1..2"):
+        shared.selected_panels(panels, 5)
+
+
+def test_portfolio_view_fills_badge_gallery_and_pick_list():
+    state, badge, gallery, picked = shared.portfolio_view([panel(caption=f"CFG {i}") for i in range(4)])
+    assert len(state) == 4 and "4 panels" in badge and gallery[0][1] == "CFG 0"
+    assert picked.value == [0, 1, 2] and picked.choices[3] == ("4 · CFG 3", 3)
+
+
+def test_warn_truncated_names_the_cut_text(recwarn):
+    shared.warn_truncated([panel(truncated="on a velvet armchair")])
+    assert any("velvet armchair" in str(w.message) for w in recwarn)
+
+
+def test_save_panel_file_keeps_metadata():
+    from playground.panels import read_params
+    path = shared.save_panel_file(panel(seed=42))
+    assert path.endswith(".png") and read_params(path)["seed"] == 42
+
+
+def test_slider_ranges_come_from_presets():
+    from playground.params import load_preset
+    spec = load_preset("generate")["sliders"]["guidance_scale"]
+    assert shared.slider(load_preset("generate"), "guidance_scale") == {
+        "minimum": spec["min"], "maximum": spec["max"], "step": spec["step"]}

@@ -1,0 +1,56 @@
+"""playground.prior (the seed-grid tab's prior check) and its place in the seed-grid tab."""
+from __future__ import annotations
+
+import types
+
+import pytest
+from PIL import Image
+
+from playground import prior
+from playground.world import ATTRIBUTES
+
+
+def test_open_attribute_is_what_the_prompt_leaves_out():
+    assert prior.open_attribute("a cat") == "colour"
+    assert prior.open_attribute("a ginger cat") == "setting"
+    assert prior.open_attribute("a beautiful landscape") == "setting"
+    with pytest.raises(ValueError, match="names every attribute"):
+        prior.open_attribute("a ginger cat sleeping in a library at night, watercolour, on the left")
+
+
+def test_true_shares_follow_the_world_table():
+    shares = prior.true_shares("a cat", "colour", samples=2000)
+    assert abs(sum(shares.values()) - 1) < 1e-9
+    for colour, p in ATTRIBUTES["cat_colour"].items():
+        assert abs(shares[colour] - p) < 0.04  # 2000 draws: about 1 point of sampling error
+
+
+def test_compare_with_a_stand_in_classifier(monkeypatch):
+    fake = types.SimpleNamespace(predict=lambda images: [{"colour": "ginger"}] * (len(images) - 1) + [{"colour": "black"}])
+    monkeypatch.setattr(prior, "classifier", lambda folder=None: fake)
+    images = [Image.new("RGB", (8, 8))] * 4
+    result = prior.compare("a cat", images)
+    assert result["attribute"] == "colour" and result["observed"] == {"ginger": 0.75, "black": 0.25}
+    assert 35 < result["gap"] < 45  # ginger: 75% seen vs ~35% true
+
+
+def test_missing_classifier_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="attribute classifier"):
+        prior.classifier(tmp_path)
+
+
+def test_seed_grid_shows_the_prior_only_for_the_embedded_model(monkeypatch):
+    from playground.ui import seed_grid
+
+    panels = [types.SimpleNamespace(image=Image.new("RGB", (8, 8)))] * 4
+    other = types.SimpleNamespace(manager=types.SimpleNamespace(spec=types.SimpleNamespace(family="sd1.x")))
+    plot, note = seed_grid.prior_plot(other, "a cat", panels)
+    assert plot.visible is False and note == ""
+    embedded = types.SimpleNamespace(manager=types.SimpleNamespace(spec=types.SimpleNamespace(family="embedded")))
+    monkeypatch.setattr(prior, "compare", lambda prompt, images: {
+        "attribute": "colour", "observed": {"ginger": 1.0}, "truth": {"ginger": 0.35, "black": 0.65}, "gap": 65.0})
+    plot, note = seed_grid.prior_plot(embedded, "a cat", panels)
+    assert plot.visible is True and "65 points" in note
+    monkeypatch.setattr(prior, "compare", lambda prompt, images: (_ for _ in ()).throw(ValueError("no classifier")))
+    plot, note = seed_grid.prior_plot(embedded, "a cat", panels)
+    assert plot.visible is False and "no classifier" in note
