@@ -49,7 +49,8 @@ def build_tab(labs: Labs, shared: Shared) -> None:
         with gr.Column(scale=1):
             kind = gr.Radio([SKETCH, UPLOAD], value=SKETCH, label="Control image from")
             sketch = gr.Sketchpad(label="Sketch (dark lines on white)", type="numpy", image_mode="RGBA",
-                                  canvas_size=(384, 384), height=420)
+                                  canvas_size=(384, 384), height=420,
+                                  brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"))
             upload = gr.File(label="Or upload an image", file_types=["image"], type="filepath", height=150)
         with gr.Column(scale=1):
             prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2)
@@ -59,7 +60,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
             seed = seed_input(preset["seed"], TAB_ID)
             run = gr.Button("Run ControlNet", variant="primary")
             control_map = gr.Image(label="Control map", type="pil", format="png", interactive=False,
-                                   height=256, elem_classes=["pixelated"])
+                                   height=256, elem_classes=["pixelated", "upscale"])
     gallery = panels_gallery("ControlNet panels", columns=3)
     panels = gr.State([])
     panel_actions(shared, gallery, panels, TAB_ID)

@@ -46,10 +46,10 @@ def build_tab(labs: Labs, shared: Shared) -> None:
         every = gr.Slider(**slider(preset, "every"), value=preset["every"], label="Show every n-th step")
     run = gr.Button("Show the trajectory", variant="primary")
     strip = gr.Image(label="Film strip (predicted image per step)", type="pil", format="png",
-                     interactive=False, elem_classes=["pixelated"])
+                     interactive=False, elem_classes=["pixelated", "upscale"])
     with gr.Row():
         gif = gr.Image(label="Animation", type="filepath", interactive=False, height=300,
-                       elem_classes=["pixelated"], scale=1)
+                       elem_classes=["pixelated", "upscale"], scale=1)
         with gr.Column(scale=2):
             gallery = panels_gallery("Steps one by one (click one to add it to the portfolio)", columns=5,
                                      height=300)

@@ -40,7 +40,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
         with gr.Column(scale=1):
             shared.img2img_source.render()
             preview = gr.Image(label="Input as the model gets it (cropped to the generation size)", type="pil",
-                               format="png", interactive=False, height=256, elem_classes=["pixelated"])
+                               format="png", interactive=False, height=256, elem_classes=["pixelated", "upscale"])
         with gr.Column(scale=2):
             prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2)
             strengths = gr.Textbox(label="Strengths (comma-separated, each in (0, 1])",

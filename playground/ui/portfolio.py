@@ -97,7 +97,8 @@ def build_tab(labs: Labs, shared: Shared) -> None:
         preview = gr.Button("Preview piece")
         export = gr.Button("Export PNG, PDF and ZIP", variant="primary")
         remove = gr.Button("Remove picked panels", variant="stop")
-    piece = gr.Image(label="The piece", type="pil", format="png", interactive=False, elem_classes=["pixelated"])
+    piece = gr.Image(label="The piece", type="pil", format="png", interactive=False,
+                     elem_classes=["pixelated", "upscale"])
     downloads = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="portfolio-downloads")
     with gr.Accordion("Restore settings from a saved PNG (ours or AUTOMATIC1111's)", open=False):
         with gr.Row():

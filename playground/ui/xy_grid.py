@@ -68,7 +68,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
                                   value=axis_text(preset["y_axis"], preset["y_values"]), lines=3)
     run = gr.Button("Run grid", variant="primary")
     grid_image = gr.Image(label="Labelled grid", type="pil", format="png", interactive=False,
-                          elem_classes=["pixelated"], height=720)
+                          elem_classes=["pixelated", "upscale"], height=720)
     spread = gr.Dataframe(headers=["row", "spread (mean pairwise distance)"], label="Spread per row",
                           interactive=False)
     with gr.Accordion("Cells one by one (to add to the portfolio)", open=False):

@@ -1,0 +1,65 @@
+"""Reading widget values strictly: typed lists, whole numbers, slider ranges from presets.
+
+No gradio here: these raise ValueError (the callbacks' wrapper shows it as a toast) and are
+tested on their own.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+def as_int(value: Any, name: str) -> int:
+    """Widget numbers arrive as floats (128.0); a fractional one is an error, not rounded."""
+    if value is None or value == "":
+        raise ValueError(f"{name} must be a whole number, got nothing")
+    number = float(value)
+    if not number.is_integer():
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(number)
+
+
+def settings_kwargs(model, negative_prompt, num_inference_steps, guidance_scale, scheduler,
+                    width, height) -> dict:
+    """The advanced accordion's values as Lab keyword arguments (model apart)."""
+    return dict(negative_prompt=negative_prompt or "",
+                num_inference_steps=as_int(num_inference_steps, "num_inference_steps"),
+                guidance_scale=float(guidance_scale), scheduler=scheduler,
+                width=as_int(width, "width"), height=as_int(height, "height"))
+
+
+def seed_value(seed: Any) -> int:
+    return as_int(seed, "seed")
+
+
+def parse_list(text: Any, name: str, cast: Callable = str, sep: str = ",") -> list:
+    """'1, 7.5, 20' -> [1.0, 7.5, 20.0]; every bad item is named, not skipped."""
+    items = [t.strip() for t in str(text or "").replace("\n", sep).split(sep) if t.strip()]
+    if not items:
+        raise ValueError(f"{name} must list at least one value, separated by '{sep}'")
+    out = []
+    for item in items:
+        try:
+            out.append(cast(item))
+        except ValueError:
+            kind = {int: "whole numbers", int_item: "whole numbers", float: "numbers"}.get(cast, "values")
+            raise ValueError(f"{name} must be {kind} separated by '{sep}', got {item!r}") from None
+    return out
+
+
+def int_item(text: str) -> int:
+    return as_int(float(text), "value")
+
+
+def value_parser(field_name: str) -> Callable:
+    """How to read one typed value of a generation argument (the core validates the range)."""
+    if field_name in ("num_inference_steps", "seed", "width", "height"):
+        return int_item
+    if field_name in ("guidance_scale", "strength", "controlnet_conditioning_scale"):
+        return float
+    return str
+
+
+def slider(preset: dict, name: str) -> dict:
+    """minimum/maximum/step of a slider from a preset's `sliders` table (presets are the source)."""
+    spec = preset["sliders"][name]
+    return {"minimum": spec["min"], "maximum": spec["max"], "step": spec["step"]}
