@@ -1,4 +1,4 @@
-"""playground.ui.shared: errors become toasts, values parse strictly, the portfolio is copied.
+"""playground.ui.shared/values/panels: errors become toasts, values parse strictly, the portfolio is copied.
 
 Also the helpers the other UI test files import (settings for the tiny Lab of conftest.py).
 """
@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from playground.panels import Panel
-from playground.ui import shared
+from playground.ui import panels, shared, values
 
 TINY_STEPS = 2  # the UI tests check wiring, not image quality: two steps keep them fast
 
@@ -92,28 +92,28 @@ def _refuse(name):
 
 @pytest.mark.parametrize("text, cast, expected", [
     ("1, 7.5, 20", float, [1.0, 7.5, 20.0]),
-    ("2,8\n20", shared.int_item, [2, 8, 20]),
+    ("2,8\n20", values.int_item, [2, 8, 20]),
     ("DDIM, Euler a", str, ["DDIM", "Euler a"]),
 ])
 def test_parse_list(text, cast, expected):
-    assert shared.parse_list(text, "values", cast) == expected
+    assert values.parse_list(text, "values", cast) == expected
 
 
 def test_parse_list_names_the_bad_item_and_refuses_empty():
     with pytest.raises(ValueError, match="values must be numbers.*'seven'"):
-        shared.parse_list("1, seven", "values", float)
+        values.parse_list("1, seven", "values", float)
     with pytest.raises(ValueError, match="at least one value"):
-        shared.parse_list(" , ", "values", float)
+        values.parse_list(" , ", "values", float)
     with pytest.raises(ValueError, match="whole number"):
-        shared.parse_list("1.5", "seeds", shared.int_item)
+        values.parse_list("1.5", "seeds", values.int_item)
 
 
 def test_as_int_refuses_fractions_instead_of_rounding():
-    assert shared.as_int(128.0, "width") == 128
+    assert values.as_int(128.0, "width") == 128
     with pytest.raises(ValueError, match="width must be a whole number"):
-        shared.as_int(127.5, "width")
+        values.as_int(127.5, "width")
     with pytest.raises(ValueError, match="seed"):
-        shared.seed_value(None)
+        values.seed_value(None)
 
 
 def test_lab_call_passes_settings_as_lab_keywords(lab):
@@ -127,43 +127,50 @@ def test_lab_call_passes_settings_as_lab_keywords(lab):
 
 def test_add_to_portfolio_copies_and_caps(monkeypatch):
     before = [panel()]
-    after = shared.add_to_portfolio(before, [panel("blue")])
+    after = panels.add_to_portfolio(before, [panel("blue")])
     assert len(after) == 2 and len(before) == 1  # a new list: a session's state is never shared
     with pytest.raises(ValueError, match="nothing to add"):
-        shared.add_to_portfolio(before, [])
-    monkeypatch.setattr(shared, "PORTFOLIO_MAX", 2)
+        panels.add_to_portfolio(before, [])
+    monkeypatch.setattr(panels, "PORTFOLIO_MAX", 2)
     with pytest.raises(ValueError, match="at most 2 panels"):
-        shared.add_to_portfolio(after, [panel()])
+        panels.add_to_portfolio(after, [panel()])
 
 
 def test_selected_panels_needs_a_click():
-    panels = [panel(), panel("blue")]
-    assert shared.selected_panels(panels, 1) == [panels[1]]
+    items = [panel(), panel("blue")]
+    assert panels.selected_panels(items, 1) == [items[1]]
     with pytest.raises(ValueError, match="click a panel"):
-        shared.selected_panels(panels, None)
+        panels.selected_panels(items, None)
     with pytest.raises(ValueError, match="1..2"):
-        shared.selected_panels(panels, 5)
+        panels.selected_panels(items, 5)
 
 
 def test_portfolio_view_fills_badge_gallery_and_pick_list():
-    state, badge, gallery, picked = shared.portfolio_view([panel(caption=f"CFG {i}") for i in range(4)])
+    state, badge, gallery, picked = panels.portfolio_view([panel(caption=f"CFG {i}") for i in range(4)])
     assert len(state) == 4 and "4 panels" in badge and gallery[0][1] == "CFG 0"
     assert picked.value == [0, 1, 2] and picked.choices[3] == ("4 · CFG 3", 3)
 
 
 def test_warn_truncated_names_the_cut_text(recwarn):
-    shared.warn_truncated([panel(truncated="on a velvet armchair")])
+    panels.warn_truncated([panel(truncated="on a velvet armchair")])
     assert any("velvet armchair" in str(w.message) for w in recwarn)
 
 
 def test_save_panel_file_keeps_metadata():
     from playground.panels import read_params
-    path = shared.save_panel_file(panel(seed=42))
+    path = panels.save_panel_file(panel(seed=42))
     assert path.endswith(".png") and read_params(path)["seed"] == 42
 
 
 def test_slider_ranges_come_from_presets():
     from playground.params import load_preset
     spec = load_preset("generate")["sliders"]["guidance_scale"]
-    assert shared.slider(load_preset("generate"), "guidance_scale") == {
+    assert values.slider(load_preset("generate"), "guidance_scale") == {
         "minimum": spec["min"], "maximum": spec["max"], "step": spec["step"]}
+
+
+def test_preload_loads_and_warms_the_model_in_the_background(lab, monkeypatch):
+    calls = []
+    monkeypatch.setattr(lab, "generate", lambda *a, **k: calls.append(k))
+    shared.Labs(lab).preload().join(timeout=60)
+    assert lab.manager.loaded and calls == [{"seed": 0, "num_inference_steps": 1}]

@@ -7,8 +7,8 @@ import gradio as gr
 
 from playground.exercises.bandit import PromptBandit
 from playground.params import load_preset
-from playground.ui.shared import (Labs, Shared, gallery_items, lab_call, model_event,
-                                  panel_actions, panels_gallery)
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery
+from playground.ui.shared import Labs, Shared, lab_call, model_event
 
 TAB_ID, TITLE = "bandit", "Prompt bandit"
 

@@ -7,9 +7,9 @@ import gradio as gr
 
 from playground.params import load_preset
 from playground.uploads import sketch_to_image
-from playground.ui.shared import (Labs, Shared, cheap_event, checked_image, gallery_items, lab_call,
-                                  model_event, panel_actions, panels_gallery, parse_list, seed_input,
-                                  seed_value, warn_truncated)
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
+from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
+from playground.ui.values import parse_list, seed_value
 
 TAB_ID, TITLE = "controlnet", "ControlNet"
 SKETCH, UPLOAD = "Sketch", "Upload"

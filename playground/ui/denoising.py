@@ -9,8 +9,9 @@ import gradio as gr
 from PIL import Image
 
 from playground.params import load_preset
-from playground.ui.shared import (Labs, Shared, as_int, gallery_items, lab_call, model_event, panel_actions,
-                                  panels_gallery, seed_input, seed_value, slider, warn_truncated)
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
+from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
+from playground.ui.values import as_int, seed_value, slider
 
 TAB_ID, TITLE = "denoising", "Denoising"
 GIF_SIDE = 256  # 128 px frames doubled (nearest) so the animation is big enough to read

@@ -7,9 +7,9 @@ import gradio as gr
 
 from playground.exercises.common import fit_image
 from playground.params import load_preset
-from playground.ui.shared import (Labs, Shared, as_int, cheap_event, checked_image, gallery_items, lab_call, model_event,
-                                  panel_actions, panels_gallery, parse_list, seed_input, seed_value,
-                                  warn_truncated)
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
+from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
+from playground.ui.values import as_int, parse_list, seed_value
 
 TAB_ID, TITLE = "img2img", "Image to image"
 
@@ -39,7 +39,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
     with gr.Row():
         with gr.Column(scale=1):
             shared.img2img_source.render()
-            preview = gr.Image(label="Input as the model gets it (cropped to the generation size)", type="pil",
+            preview = gr.Image(label="As the model sees it (cropped)", type="pil",
                                format="png", interactive=False, height=256, elem_classes=["pixelated", "upscale"])
         with gr.Column(scale=2):
             prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2)

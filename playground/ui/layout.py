@@ -10,8 +10,9 @@ import gradio as gr
 from playground.params import load_preset
 from playground.ui import (bandit, controlnet, denoising, img2img, portfolio, prompt_styles,
                            seed_grid, triptych, xy_grid)
-from playground.ui.shared import (CSS, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Labs, Shared, cheap_event,
-                                  panels_gallery, portfolio_badge, slider)
+from playground.ui.panels import panels_gallery, portfolio_badge
+from playground.ui.shared import CSS, Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event
+from playground.ui.values import slider
 
 # Order of the tabs = order of the exercises in LAB.md where it matters (portfolio last).
 TABS = (triptych, prompt_styles, seed_grid, xy_grid, bandit, img2img, controlnet, denoising, portfolio)

@@ -10,7 +10,8 @@ import gradio as gr
 from playground.export import export_all
 from playground.panels import compose, read_params
 from playground.uploads import load_image
-from playground.ui.shared import SETTINGS, Labs, Shared, cheap_event, portfolio_view
+from playground.ui.panels import portfolio_view
+from playground.ui.shared import Labs, SETTINGS, Shared, cheap_event
 
 TAB_ID, TITLE = "portfolio", "Portfolio"
 STATEMENT_WORDS = 150  # LAB.md exercise 7: a ~150-word artist's statement

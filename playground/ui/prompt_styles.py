@@ -6,8 +6,9 @@ from functools import partial
 import gradio as gr
 
 from playground.params import load_preset
-from playground.ui.shared import (Labs, Shared, gallery_items, lab_call, model_event, panel_actions,
-                                  panels_gallery, seed_input, seed_value, warn_truncated)
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
+from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
+from playground.ui.values import seed_value
 
 TAB_ID, TITLE = "prompt_styles", "Prompt styles"
 

@@ -7,8 +7,9 @@ import gradio as gr
 
 from playground import stats
 from playground.params import SEED_MAX, load_preset
-from playground.ui.shared import (Labs, Shared, gallery_items, int_item, lab_call, model_event,
-                                  panel_actions, panels_gallery, parse_list, slider, warn_truncated, as_int)
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
+from playground.ui.shared import Labs, Shared, lab_call, model_event
+from playground.ui.values import as_int, int_item, parse_list, slider
 
 TAB_ID, TITLE = "seed_grid", "Seed grid & prior"
 RANDOM, TYPED = "Random seeds", "Typed list"

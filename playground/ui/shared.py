@@ -1,23 +1,22 @@
-"""What every tab shares: the model picker, the advanced settings, the portfolio, errors, GPU.
+"""What every tab shares: the Lab, the advanced settings, the event wiring, errors, GPU.
 
 Tabs are thin: each callback turns widget values into one Lab call through `lab_call`, which
 also gives back the Lab for the picked model. Core ValueErrors become gr.Error toasts here,
-once, so no tab repeats a try/except.
+once, so no tab repeats a try/except. (Panels and the portfolio: ui/panels.py; reading typed
+values: ui/values.py.)
 """
 from __future__ import annotations
 
 import functools
-import tempfile
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import gradio as gr
 
-from playground.panels import Panel
 from playground.params import SEED_MAX
 from playground.uploads import MAX_FILE_BYTES, load_image
+from playground.ui.values import settings_kwargs
 
 # Every event that runs a pipeline joins this queue: one model, one generation at a time.
 MODEL_QUEUE = "model"
@@ -56,12 +55,19 @@ def core_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def _zero_gpu() -> bool:
+    try:
+        import spaces  # noqa: F401 - only there on Hugging Face (ZeroGPU) Spaces
+    except ImportError:
+        return False
+    return True
+
+
 def on_gpu(fn: Callable) -> Callable:
     """ZeroGPU Spaces attach a GPU only inside `spaces.GPU` functions; elsewhere, no change."""
-    try:
-        import spaces
-    except ImportError:
+    if not _zero_gpu():
         return fn
+    import spaces
     return spaces.GPU(fn)
 
 
@@ -102,11 +108,16 @@ class Labs:
 
     def preload(self) -> threading.Thread:
         """Load the default model in the background while the first page is being served, so
-        the first click does not wait for it (the pipeline lock makes a click wait, not reload)."""
+        the first click does not wait for it (the pipeline lock makes a click wait, not reload).
+        One 1-step image follows: on a CPU the first pipeline call costs several seconds more
+        than the next ones (kernel set-up). Not on ZeroGPU, where no GPU exists outside
+        spaces.GPU functions."""
         def load():
             lab = self.lab
             with lab.manager.lock:
                 lab.manager.base  # noqa: B018 - the property loads the pipeline
+            if not _zero_gpu():
+                lab.generate("warm-up", seed=0, num_inference_steps=1)
 
         thread = threading.Thread(target=load, name="preload-model", daemon=True)
         thread.start()

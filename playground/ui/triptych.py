@@ -6,9 +6,9 @@ from functools import partial
 import gradio as gr
 
 from playground.params import load_preset
-from playground.ui.shared import (Labs, Shared, cheap_event, gallery_items, lab_call, model_event,
-                                  panel_actions, panels_gallery, parse_list, seed_input, seed_value,
-                                  value_parser, warn_truncated)
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
+from playground.ui.shared import Labs, Shared, cheap_event, lab_call, model_event, seed_input
+from playground.ui.values import parse_list, seed_value, value_parser
 
 TAB_ID, TITLE = "triptych", "Triptych"
 KNOBS = {"guidance_scale": "Guidance (CFG)", "num_inference_steps": "Steps", "scheduler": "Scheduler",

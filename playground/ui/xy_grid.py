@@ -7,9 +7,9 @@ import gradio as gr
 
 from playground import stats
 from playground.params import load_preset
-from playground.ui.shared import (Labs, Shared, gallery_items, lab_call, model_event, panel_actions,
-                                  panels_gallery, parse_list, seed_input, seed_value, value_parser,
-                                  warn_truncated)
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
+from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
+from playground.ui.values import parse_list, seed_value, value_parser
 
 TAB_ID, TITLE = "xy_grid", "Seeds x prompts"
 LABELS = {"seed": "Seed", "prompt": "Prompt", "guidance_scale": "Guidance (CFG)",

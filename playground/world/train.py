@@ -41,8 +41,8 @@ class Config:
     log_every: int = 250
 
 
-SMOKE = dict(scenes=256, captions_per_scene=2, workers=2, vae_steps=8, vae_batch=8,
-             unet_steps=8, unet_batch=8, controlnet_steps=4, log_every=4)
+SMOKE = dict(scenes=128, captions_per_scene=2, workers=2, vae_steps=4, vae_batch=4,
+             unet_steps=4, unet_batch=8, controlnet_steps=2, log_every=2)
 
 
 # 1. data ------------------------------------------------------------------------------------
