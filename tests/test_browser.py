@@ -109,10 +109,18 @@ def test_student_path_triptych_portfolio_export(page, tmp_path):
     for caption in ("CFG 1", "CFG 5", "CFG 15"):
         assert gallery.get_by_text(caption, exact=True).count() >= 1
     page.screenshot(path=str(shots / "triptych-result.png"), full_page=True)
-    # 4. add to the portfolio; the badge counts
+    # 4. click a panel and send it to image-to-image: the tab opens with it as the input
+    gallery.locator("img").first.click()
+    _visible_button(page, "Send selected to Image to image").click()
+    page.get_by_text("triptych-panel").first.wait_for()  # the file, and its preview below
+    page.locator(".upscale img:visible").first.wait_for()
+    assert page.get_by_role("tab", name="Image to image", exact=True).get_attribute("aria-selected") == "true"
+    page.screenshot(path=str(shots / "img2img-sent.png"), full_page=True)
+    _tab(page, "Triptych")
+    # 5. add to the portfolio; the badge counts
     _visible_button(page, "Add all to portfolio").click()
     page.get_by_text("Portfolio: 3 panels").first.wait_for()
-    # 5. export, and download the PNG
+    # 6. export, and download the PNG
     _tab(page, "Portfolio")
     page.locator("#portfolio-gallery img").nth(2).wait_for()
     page.locator("#portfolio-title textarea, #portfolio-title input").first.fill("Three guidance scales")

@@ -13,14 +13,23 @@ from playground.ui.shared import Labs, Shared, lab_call, model_event
 TAB_ID, TITLE = "bandit", "Prompt bandit"
 
 
-def posterior_frame(bandit: PromptBandit):
-    """Long-form table of each variant's Beta density, for gr.LinePlot."""
-    import pandas as pd
+def posterior_figure(bandit: PromptBandit):
+    """Each variant's Beta posterior over P(like), labelled with its votes (matplotlib, no pyplot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     xs, curves = bandit.posterior_curves(points=load_preset("bandit")["plot_points"])
-    rows = [{"P(like)": x, "density": y, "variant": f"{i + 1}: {bandit.variants[i][:40]}"}
-            for i, curve in enumerate(curves) for x, y in zip(xs, curve)]
-    return pd.DataFrame(rows)
+    fig = Figure(figsize=(6.4, 3.8), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for i, (curve, post) in enumerate(zip(curves, bandit.posterior())):
+        prompt = post["prompt"] if len(post["prompt"]) <= 38 else post["prompt"][:35] + "..."
+        # untouched variants share the flat Beta(1, 1): dashes keep overlapping lines apart
+        ax.plot(xs, curve, linestyle=("-", "--", "-.", ":")[i % 4], linewidth=2,
+                label=f"{i + 1}: {prompt}  ({post['likes']} like, {post['dislikes']} dislike)")
+    ax.set(xlabel="P(like)", ylabel="posterior density", xlim=(0, 1), ylim=(0, None))
+    ax.legend(fontsize=8, loc="upper left", frameon=False)
+    return fig
 
 
 def history_rows(bandit: PromptBandit) -> list[list]:
@@ -40,7 +49,7 @@ def _round(labs: Labs, bandit: PromptBandit, settings):
     lab, kw = lab_call(labs, settings)
     panel = lab.bandit_round(bandit, **kw)
     return (gallery_items([panel]), [panel], bandit.to_dict(), status(bandit, panel),
-            posterior_frame(bandit), history_rows(bandit))
+            posterior_figure(bandit), history_rows(bandit))
 
 
 def start_bandit(labs: Labs, variants, progress=gr.Progress(track_tqdm=True), **settings):
@@ -73,8 +82,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
                 like = gr.Button("Like", variant="primary")
                 dislike = gr.Button("Dislike", variant="stop")
         with gr.Column(scale=3):
-            plot = gr.LinePlot(x="P(like)", y="density", color="variant", label="Posterior per variant",
-                               height=440)
+            plot = gr.Plot(label="Posterior per variant", show_label=False)
             history = gr.Dataframe(headers=["round", "variant", "seed", "vote"], label="History",
                                    interactive=False, max_height=220)
     panel_actions(shared, gallery, current, TAB_ID, send=False)

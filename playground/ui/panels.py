@@ -104,5 +104,7 @@ def panel_actions(shared: Shared, gallery, panels_state, name: str, send: bool =
 def panels_gallery(label: str, columns: int = 3, height: int = GALLERY_HEIGHT, render: bool = True,
                    elem_id: str | None = None):
     """A gallery that shows small model images large and crisp, as PNG (no WebP smearing)."""
+    # fit_columns=False: a portfolio of 3 in a 6-column gallery keeps square cells (not cropped strips)
     return gr.Gallery(label=label, columns=columns, height=height, object_fit="contain", format="png",
-                      preview=False, elem_classes=["pixelated"], interactive=False, render=render, elem_id=elem_id)
+                      preview=False, elem_classes=["pixelated"], interactive=False, render=render, elem_id=elem_id,
+                      fit_columns=False)

@@ -100,7 +100,8 @@ def build_tab(labs: Labs, shared: Shared) -> None:
         remove = gr.Button("Remove picked panels", variant="stop")
     piece = gr.Image(label="The piece", type="pil", format="png", interactive=False,
                      elem_classes=["pixelated", "upscale"])
-    downloads = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="portfolio-downloads")
+    downloads = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="portfolio-downloads",
+                        height=160)
     with gr.Accordion("Restore settings from a saved PNG (ours or AUTOMATIC1111's)", open=False):
         with gr.Row():
             dropped = gr.File(label="Drop a PNG", file_types=["image"], type="filepath", height=120)
