@@ -111,7 +111,8 @@ def test_every_endpoint_answers(client, lab, files):
     ("img2img", lambda f, s: (f("cut.png"), "a fox", "0.5", 7), "damaged|not an image"),
     ("img2img", lambda f, s: (f("photo.png"), "a fox", "0", 7), "strength"),
     ("controlnet", lambda f, s: ("Sketch", None, None, "canny", "1", "a", 7), "canvas is empty"),
-    ("controlnet", lambda f, s: ("Upload", None, f("photo.png"), "canny", "5", "a", 7), "controlnet_conditioning_scale"),
+    ("controlnet", lambda f, s: ("Upload", None, f("photo.png"), "canny", "5", "a", 7),
+     "controlnet_conditioning_scale"),
     ("denoising", lambda f, s: ("a cat", 7, 99), "greater than maximum value"),  # the slider checks it
 ])
 def test_bad_input_is_a_clear_error_and_the_app_keeps_serving(client, lab, files, name, make_args, message):
@@ -167,5 +168,6 @@ def test_sketch_through_the_api(client, lab, tmp_path):
     arr[40:46, 10:86] = 0
     Image.fromarray(arr).save(tmp_path / "sketch.png")
     sketch = {"background": None, "layers": [], "composite": handle_file(str(tmp_path / "sketch.png"))}
-    cmap, panels = _call(client, "controlnet", "Sketch", sketch, None, "scribble", "1", "a house", 7, **_settings(lab))
+    cmap, panels = _call(client, "controlnet", "Sketch", sketch, None, "scribble", "1", "a house", 7,
+                         **_settings(lab))
     assert len(panels) == 1 and np.asarray(Image.open(cmap)).max() == 255

@@ -70,24 +70,13 @@ def test_on_gpu_uses_spaces_only_when_importable(monkeypatch):
         return 1
 
     monkeypatch.delitem(sys.modules, "spaces", raising=False)
-    monkeypatch.setattr("builtins.__import__", _refuse("spaces"))
+    monkeypatch.setattr(shared.importlib.util, "find_spec", lambda name: None)
     assert shared.on_gpu(fn) is fn
-    monkeypatch.undo()
     fake = types.ModuleType("spaces")
     fake.GPU = lambda f: types.SimpleNamespace(gpu=True, fn=f)
     monkeypatch.setitem(sys.modules, "spaces", fake)
     wrapped = shared.on_gpu(fn)
     assert wrapped.gpu and wrapped.fn is fn
-
-
-def _refuse(name):
-    real = __import__
-
-    def fake_import(mod, *args, **kwargs):
-        if mod == name:
-            raise ImportError(name)
-        return real(mod, *args, **kwargs)
-    return fake_import
 
 
 @pytest.mark.parametrize("text, cast, expected", [
@@ -119,7 +108,8 @@ def test_as_int_refuses_fractions_instead_of_rounding():
 def test_lab_call_passes_settings_as_lab_keywords(lab):
     got_lab, kw = shared.lab_call(shared.Labs(lab), settings_for(lab, width=64.0, negative_prompt=None))
     assert got_lab is lab
-    assert kw == dict(negative_prompt="", num_inference_steps=TINY_STEPS, guidance_scale=lab.defaults()["guidance_scale"],
+    assert kw == dict(negative_prompt="", num_inference_steps=TINY_STEPS,
+                      guidance_scale=lab.defaults()["guidance_scale"],
                       scheduler=lab.defaults()["scheduler"], width=64, height=lab.defaults()["height"])
     with pytest.raises(ValueError, match="settings must include"):
         shared.lab_call(shared.Labs(lab), {"model": lab.model})

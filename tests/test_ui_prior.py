@@ -26,7 +26,10 @@ def test_true_shares_follow_the_world_table():
 
 
 def test_compare_with_a_stand_in_classifier(monkeypatch):
-    fake = types.SimpleNamespace(predict=lambda images: [{"colour": "ginger"}] * (len(images) - 1) + [{"colour": "black"}])
+    def predict(images):
+        return [{"colour": "ginger"}] * (len(images) - 1) + [{"colour": "black"}]
+
+    fake = types.SimpleNamespace(predict=predict)
     monkeypatch.setattr(prior, "classifier", lambda folder=None: fake)
     images = [Image.new("RGB", (8, 8))] * 4
     result = prior.compare("a cat", images)

@@ -108,6 +108,11 @@ def test_img2img_sweep_reports_survival(labs, settings, photo_path):
     assert img2img.preview_upload(None, 64, 64) is None
 
 
+def test_send_to_img2img_targets_the_img2img_tab():
+    from playground.ui.panels import SEND_TO_TAB
+    assert SEND_TO_TAB == img2img.TAB_ID
+
+
 def test_img2img_bad_uploads(labs, settings, tmp_path):
     (tmp_path / "x.png").write_text("not an image")
     with pytest.raises(gr.Error, match="not an image"):
@@ -204,3 +209,19 @@ def test_restore_fills_only_the_target_tab():
 
 def test_steps_are_few_here():
     assert TINY_STEPS <= 4  # keeps the whole UI suite within its time budget
+
+
+def test_picking_a_model_applies_its_registry_defaults_without_loading():
+    from types import SimpleNamespace
+
+    from playground.registry import ModelSpec
+    from playground.ui import layout
+
+    turbo = ModelSpec(id="stabilityai/sd-turbo", family="sd2.x", size=512, max_size=768, steps=1,
+                      guidance=0.0, scheduler="Euler")
+    labs = SimpleNamespace(lab=SimpleNamespace(manager=SimpleNamespace(registry={turbo.id: turbo})))
+    steps, guidance, scheduler, width, height = layout.model_settings(labs, turbo.id)
+    assert (steps["value"], guidance["value"], scheduler["value"]) == (1, 0.0, "Euler")
+    assert width["value"] == 512 and width["maximum"] == 768 and height["maximum"] == 768
+    radio = controlnet.detector_choices(labs, turbo.id)
+    assert radio.choices == [] and radio.value is None  # SD-Turbo pairs with no ControlNet

@@ -68,6 +68,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
                 api_visibility="private")
     cheap_event(shared.model.change, partial(detector_choices, labs), shared.model, detector,
                 api_name="controlnet_detectors")
-    model_event(shared, run.click, partial(run_controlnet, labs), [kind, sketch, upload, detector, scales, prompt, seed],
+    model_event(shared, run.click, partial(run_controlnet, labs),
+                [kind, sketch, upload, detector, scales, prompt, seed],
                 [control_map, gallery, panels], api_name="controlnet")
     shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}

@@ -24,16 +24,14 @@ Any panel can go to your **portfolio** (last tab) and be exported as PNG, PDF or
 
 
 def model_settings(labs: Labs, model: str) -> tuple:
-    """The picked model's defaults and size cap, applied to the advanced settings."""
-    spec = labs.lab.manager.registry.get(model) if labs.lab.manager.registry else None
-    if spec is None:
-        d = labs.lab.defaults()
-        size, max_size, steps, guidance, scheduler = d["width"], d["max_size"], d["num_inference_steps"], \
-            d["guidance_scale"], d["scheduler"]
-    else:
-        size, max_size, steps, guidance, scheduler = spec.size, spec.max_size, spec.steps, spec.guidance, spec.scheduler
-    return (gr.Slider(value=steps), gr.Slider(value=guidance), gr.Dropdown(value=scheduler),
-            gr.Slider(value=size, maximum=max_size), gr.Slider(value=size, maximum=max_size))
+    """The picked model's defaults and size cap, applied to the advanced settings (no loading)."""
+    spec = (labs.lab.manager.registry or {}).get(model)
+    d = labs.lab.defaults() if spec is None else dict(
+        num_inference_steps=spec.steps, guidance_scale=spec.guidance, scheduler=spec.scheduler,
+        width=spec.size, height=spec.size, max_size=spec.max_size)
+    return (gr.update(value=d["num_inference_steps"]), gr.update(value=d["guidance_scale"]),
+            gr.update(value=d["scheduler"]), gr.update(value=d["width"], maximum=d["max_size"]),
+            gr.update(value=d["height"], maximum=d["max_size"]))
 
 
 def build_header(labs: Labs, shared: Shared) -> None:

@@ -14,6 +14,8 @@ from playground.ui.shared import Shared, cheap_event
 PORTFOLIO_MAX = 48
 # 128 px panels shown ~3x larger, crisp (see CSS): students must see what the model drew.
 GALLERY_HEIGHT = 460
+# Where "Send selected to Image to image" goes: img2img.TAB_ID (that module imports this one).
+SEND_TO_TAB = "img2img"
 
 
 def gallery_items(panels: Sequence[Panel]) -> list[tuple]:
@@ -95,7 +97,7 @@ def panel_actions(shared: Shared, gallery, panels_state, name: str, send: bool =
     if send:
         def send_selected(panels, index):
             path = save_panel_file(selected_panels(panels, index)[0], f"{name}-panel")
-            return path, gr.Tabs(selected="img2img")
+            return path, gr.Tabs(selected=SEND_TO_TAB)
 
         cheap_event(to_img2img.click, send_selected, [panels_state, selected],
                     [shared.img2img_source, shared.tabs], api_name=f"{name}_send_to_img2img")

@@ -42,7 +42,8 @@ def export_piece(portfolio, picked, title, statement):
     """PNG (with the `parameters` chunk), PDF and ZIP of the picked panels, ready to download."""
     panels = picked_panels(portfolio, picked)
     files = export_all(panels, Path(tempfile.mkdtemp(prefix="playground-")), title or None, statement or None)
-    return compose(panels, title=title or None, statement=statement or None), [str(files[k]) for k in ("png", "pdf", "zip")]
+    piece = compose(panels, title=title or None, statement=statement or None)
+    return piece, [str(files[k]) for k in ("png", "pdf", "zip")]
 
 
 def remove_picked(portfolio, picked):
@@ -89,7 +90,8 @@ def build_tab(labs: Labs, shared: Shared) -> None:
     shared.portfolio_gallery.render()
     picked = shared.picked.render()
     with gr.Row():
-        title = gr.Textbox(label="Title", placeholder="e.g. Three guidance scales", scale=1, elem_id="portfolio-title")
+        title = gr.Textbox(label="Title", placeholder="e.g. Three guidance scales", scale=1,
+                           elem_id="portfolio-title")
         with gr.Column(scale=2):
             statement = gr.Textbox(label="Artist's statement", lines=5, elem_id="portfolio-statement",
                                    placeholder="What you tried, what changed, what it taught you.")
@@ -122,5 +124,6 @@ def build_tab(labs: Labs, shared: Shared) -> None:
     outputs = []
     for widgets in shared.restore_targets.values():
         outputs += [w for w in (widgets["prompt"], widgets["seed"]) if w is not None]
-    cheap_event(restore_btn.click, partial(restore, shared), [found, target], [*outputs, *shared.settings, shared.tabs],
+    cheap_event(restore_btn.click, partial(restore, shared), [found, target],
+                [*outputs, *shared.settings, shared.tabs],
                 api_name="restore_settings")

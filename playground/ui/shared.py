@@ -8,6 +8,8 @@ values: ui/values.py.)
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -56,11 +58,8 @@ def core_errors(fn: Callable) -> Callable:
 
 
 def _zero_gpu() -> bool:
-    try:
-        import spaces  # noqa: F401 - only there on Hugging Face (ZeroGPU) Spaces
-    except ImportError:
-        return False
-    return True
+    """The `spaces` package exists only on Hugging Face Spaces (ZeroGPU)."""
+    return "spaces" in sys.modules or importlib.util.find_spec("spaces") is not None
 
 
 def on_gpu(fn: Callable) -> Callable:
