@@ -5,6 +5,8 @@ must be added here and to tests/test_app_client.py, which calls each one.
 """
 from __future__ import annotations
 
+import contextlib
+
 import os
 import socket
 import subprocess
@@ -124,3 +126,19 @@ def test_python_app_py_serves_the_page(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@contextlib.contextmanager
+def serve_app(lab):
+    """The real app on a free loopback port, closed afterwards; yields its URL."""
+    import app
+    from playground.ui import launch_kwargs
+
+    demo = app.build_app(lab)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **launch_kwargs())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_app import PUBLIC_ENDPOINTS, _free_port
+from test_app import PUBLIC_ENDPOINTS, serve_app
 from test_ui_helpers import settings_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -13,14 +13,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 @pytest.fixture(scope="module")
 def server(lab):
-    import app
-    from playground.ui import launch_kwargs
-
-    demo = app.build_app(lab)
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    with serve_app(lab) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from test_app import _free_port
+from test_app import serve_app
 from test_ui_helpers import TINY_STEPS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -40,15 +40,9 @@ def _need_browser():
 
 @pytest.fixture(scope="module")
 def url(lab):
-    import app
-    from playground.ui import launch_kwargs
-
     _need_browser()
-    demo = app.build_app(lab)
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    with serve_app(lab) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")

@@ -89,6 +89,17 @@ def lr_at(step, total, peak, warmup=200):
     return peak * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
 
+def optimizer_step(opt, module, loss, lr: float) -> None:
+    """One AdamW step at `lr`, gradients clipped to norm 1 (tiny models spike early on)."""
+    import torch
+    for g in opt.param_groups:
+        g["lr"] = lr
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
+    opt.step()
+
+
 class Clock:
     def __init__(self, cfg: Config, name: str):
         self.cfg, self.name, self.t0 = cfg, name, time.time()
@@ -124,12 +135,7 @@ def train_vae(images, cfg: Config, device):
             rec = vae.decode(post.sample()).sample
         # L1 keeps edges sharp; the tiny KL only stops the latent scale from drifting.
         loss = (rec.float() - x).abs().mean() + 1e-6 * post.kl().mean()
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, cfg.vae_steps, cfg.vae_lr)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, vae, loss, lr_at(step, cfg.vae_steps, cfg.vae_lr))
         if step % cfg.log_every == 0 or step == cfg.vae_steps - 1:
             clock.log(step, cfg.vae_steps, l1=(rec.float() - x).abs().mean().item())
         if clock.expired():
@@ -216,12 +222,7 @@ def train_unet(latents, text: TextBank, cfg: Config, device):
         with autocast(device):
             out = unet(noisy, t, encoder_hidden_states=states).sample
         loss = diffusion_loss(out, noise, t, sched)
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, cfg.unet_steps, cfg.unet_lr)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, unet, loss, lr_at(step, cfg.unet_steps, cfg.unet_lr))
         decay = min(cfg.ema_decay, (1 + step) / (10 + step))
         with torch.no_grad():
             torch._foreach_lerp_(ema_params, list(unet.parameters()), 1 - decay)
@@ -276,12 +277,8 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
                        down_block_additional_residuals=down,
                        mid_block_additional_residual=mid).sample
         loss = diffusion_loss(out, noise, t, sched)
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, cfg.controlnet_steps, cfg.controlnet_lr, warmup=100)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, net, loss,
+                       lr_at(step, cfg.controlnet_steps, cfg.controlnet_lr, warmup=100))
         if step % cfg.log_every == 0 or step == cfg.controlnet_steps - 1:
             clock.log(step, cfg.controlnet_steps, loss=loss.item())
         if clock.expired():
