@@ -6,7 +6,6 @@ must be added here and to tests/test_app_client.py, which calls each one.
 from __future__ import annotations
 
 import contextlib
-
 import os
 import socket
 import subprocess
