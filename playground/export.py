@@ -101,10 +101,13 @@ def panel_page(panel: Panel, number: int, total: int) -> Image.Image:
     img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
                      Image.Resampling.NEAREST if scale >= 2 else Image.Resampling.LANCZOS)
     head = wrap_text(f"Panel {number} of {total}: {panel.caption}".rstrip(": "), f_head, width)
-    body = [line for entry in _param_lines(panel.params) for line in wrap_text(entry, f_text, width)]
+    # the student's note (triptych "what changed?") gets its own heading, not a parameter line
+    params = {k: v for k, v in panel.params.items() if k != "note"}
+    note = [line for entry in str(panel.params.get("note") or "").split("\n") for line in wrap_text(entry, f_text, width)]
+    body = [line for entry in _param_lines(params) for line in wrap_text(entry, f_text, width)]
     info = [line for entry in to_infotext(panel.params).split("\n") for line in wrap_text(entry, f_text, width)]
     lh, lh_head = line_height(f_text), line_height(f_head)
-    needed = (margin + len(head) * lh_head + 20 + img.height + 40 + lh * (len(body) + len(info) + 4) + margin)
+    needed = (margin + len(head) * lh_head + 20 + img.height + 40 + lh * (len(note) + len(body) + len(info) + 6) + margin)
     page = Image.new("RGB", (PAGE[0], max(PAGE[1], needed)), "white")
     draw = ImageDraw.Draw(page)
     # 2. draw: heading, image, parameter list, infotext as A1111 would show it
@@ -114,7 +117,8 @@ def panel_page(panel: Panel, number: int, total: int) -> Image.Image:
         y += lh_head
     page.paste(img, (margin + (width - img.width) // 2, y + 20))
     y += 20 + img.height + 40
-    for heading, lines in (("Parameters", body), ("Infotext (AUTOMATIC1111 format)", info)):
+    sections = [("Note", note)] if note else []
+    for heading, lines in sections + [("Parameters", body), ("Infotext (AUTOMATIC1111 format)", info)]:
         draw.text((margin, y), heading, font=f_key, fill=(17, 17, 17))
         y += lh
         for line in lines:

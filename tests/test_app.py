@@ -67,6 +67,18 @@ def test_model_work_shares_one_queue_slot(demo):
         assert by_name[name].concurrency_id != "model", f"{name} must not wait behind generation"
 
 
+def test_triptych_add_buttons_take_the_three_notes(demo):
+    """The note boxes are inputs of the add buttons: each note lands in its panel's params."""
+    from test_ui_helpers import panel
+    by_name = {d.api_name: d for d in _dependencies(demo)}
+    made = [panel(caption=str(i)) for i in range(3)]
+    state = by_name["triptych_add_all"].fn([], made, "first", "", "third")[0]
+    assert [p.params.get("note") for p in state] == ["first", None, "third"]
+    state = by_name["triptych_add_selected"].fn([], made, 1, "first", "second", "")[0]
+    assert [p.params.get("note") for p in state] == ["second"]
+    assert len(by_name["triptych_add_all"].inputs) == 5  # portfolio, panels, 3 notes
+
+
 def test_launch_settings_cap_uploads():
     from playground.ui import launch_kwargs
     from playground.uploads import MAX_FILE_BYTES

@@ -155,6 +155,19 @@ def test_sessions_do_not_share_portfolios(server, lab):
         _call(b, "triptych_add_all")
 
 
+def test_triptych_notes_reach_the_exported_zip(client, lab):
+    import json
+    import zipfile
+
+    _call(client, "triptych", "a fox", "seed", "1, 2, 3", 7, **_settings(lab))
+    _call(client, "triptych_add_all", "Panel one changed.", "", "Panel three changed.")
+    _, downloads = _call(client, "portfolio_export", [0, 1, 2], "T", "S")
+    zipped = next(d for d in downloads if d.endswith(".zip"))
+    sidecar = json.loads(zipfile.ZipFile(zipped).read("portfolio.json"))
+    assert [p["params"].get("note") for p in sidecar["panels"]] == ["Panel one changed.", None,
+                                                                     "Panel three changed."]
+
+
 def test_sketch_through_the_api(client, lab, tmp_path):
     from gradio_client import handle_file
 

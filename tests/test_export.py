@@ -71,6 +71,19 @@ def test_zip_lists_panels_piece_pdf_and_json(tmp_path):
     assert read_portfolio(path)["panels"][0]["caption"] == "CFG 1.0"
 
 
+def test_student_notes_travel_in_json_chunk_sidecar_and_pdf(tmp_path):
+    ps = triptych()
+    ps[0].params["note"] = "Low guidance: the fox fades into the background."
+    path = export_zip(ps, tmp_path / "piece.zip", TITLE, STATEMENT)
+    with zipfile.ZipFile(path) as zf:
+        sidecar = json.loads(zf.read("portfolio.json"))
+        assert sidecar["panels"][0]["params"]["note"] == ps[0].params["note"]
+        assert "note" not in sidecar["panels"][1]["params"]  # no note, no key
+        assert read_params(io.BytesIO(zf.read("panel_01.png")))["note"] == ps[0].params["note"]
+    assert "fox fades" not in sidecar["panels"][0]["infotext"]  # A1111 infotext has no note field
+    assert panel_page(ps[0], 1, 3).height >= panel_page(ps[1], 1, 3).height
+
+
 def test_export_all_and_numpy_values(tmp_path):
     ps = triptych()
     ps[0].params["seed"] = np.int64(7)  # values straight from numpy must still serialise

@@ -126,6 +126,17 @@ def test_add_to_portfolio_copies_and_caps(monkeypatch):
         panels.add_to_portfolio(after, [panel()])
 
 
+def test_with_notes_copies_panels_and_skips_blank_notes():
+    items = [panel(), panel("blue"), panel("green")]
+    noted = panels.with_notes(items, ["  Darker.  ", "", None])
+    assert noted[0].params["note"] == "Darker." and noted[0] is not items[0]
+    assert "note" not in items[0].params  # the tab's own result is not rewritten
+    assert noted[1] is items[1] and noted[2] is items[2]
+    # the selected panel (gallery position 2) gets note 3, not note 1
+    assert panels.with_notes([items[2]], ["a", "b", "c"], [2])[0].params["note"] == "c"
+    assert panels.with_notes(items, []) == items  # a tab without note boxes
+
+
 def test_selected_panels_needs_a_click():
     items = [panel(), panel("blue")]
     assert panels.selected_panels(items, 1) == [items[1]]

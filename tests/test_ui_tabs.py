@@ -45,6 +45,19 @@ def test_triptych_three_captioned_panels(labs, settings):
     assert np.abs(a - b).mean() > 0  # guidance changed the image
 
 
+def test_triptych_notes_go_into_the_portfolio_and_its_zip(tmp_path):
+    import json
+    from playground.ui.panels import add_to_portfolio, with_notes
+    made = [panel(c, f"CFG {g}", guidance_scale=g) for c, g in (("red", 1.0), ("green", 5.0), ("blue", 15.0))]
+    notes = ("Washed out, the fox barely there.", "", "Harsh colours.")
+    items = add_to_portfolio([], with_notes(made, notes))
+    assert [p.params.get("note") for p in items] == [notes[0], None, notes[2]]
+    _, files = portfolio.export_piece(items, [0, 1, 2], "Three", "A statement.")
+    zipped = next(f for f in files if f.endswith(".zip"))
+    sidecar = json.loads(zipfile.ZipFile(zipped).read("portfolio.json"))
+    assert [p["params"].get("note") for p in sidecar["panels"]] == [notes[0], None, notes[2]]
+
+
 def test_triptych_values_per_knob_come_from_the_preset():
     from playground.params import load_preset
     assert triptych.values_for("scheduler") == ", ".join(load_preset("triptych")["values"]["scheduler"])

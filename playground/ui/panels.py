@@ -39,6 +39,18 @@ def add_to_portfolio(portfolio: list, panels: Sequence[Panel]) -> list:
     return list(portfolio or []) + list(panels)
 
 
+def with_notes(panels: Sequence[Panel], notes: Sequence, indices: Sequence[int] | None = None) -> list[Panel]:
+    """Copies of panels with the student's note for each in params["note"] (blank notes left
+    out). notes[i] belongs to gallery position indices[i] (default 0, 1, ...): a copy, so the
+    tab's own result stays as generated and adding again with new notes does not rewrite old ones."""
+    indices = range(len(panels)) if indices is None else indices
+    out = []
+    for panel, i in zip(panels, indices):
+        note = str(notes[i] or "").strip() if 0 <= i < len(notes) else ""
+        out.append(Panel(panel.image, panel.caption, {**panel.params, "note": note}) if note else panel)
+    return out
+
+
 def selected_panels(panels: Sequence[Panel], index: int | None) -> list[Panel]:
     if index is None or not panels:
         raise ValueError("no panel selected: click a panel in the gallery first")
@@ -68,9 +80,11 @@ def save_panel_file(panel: Panel, stem: str = "panel") -> str:
     return str(panel.save(folder / f"{stem}.png"))
 
 
-def panel_actions(shared: Shared, gallery, panels_state, name: str, send: bool = True) -> None:
+def panel_actions(shared: Shared, gallery, panels_state, name: str, send: bool = True,
+                  notes: Sequence = ()) -> None:
     """Under a gallery: add the clicked panel or all panels to the portfolio, or send one to
-    image-to-image. The click is remembered per session; a new result forgets it."""
+    image-to-image. The click is remembered per session; a new result forgets it. `notes`: one
+    text box per gallery position whose text goes with that panel into the portfolio."""
     selected = gr.State(None)
     with gr.Row():
         add_one = gr.Button("Add selected to portfolio", size="sm")
@@ -84,15 +98,16 @@ def panel_actions(shared: Shared, gallery, panels_state, name: str, send: bool =
     gallery.change(lambda: None, None, selected, api_name=f"{name}_forget", api_visibility="private")
     outs = shared.portfolio_outputs
 
-    def add_selected(portfolio, panels, index):
-        return portfolio_view(add_to_portfolio(portfolio, selected_panels(panels, index)))
+    def add_selected(portfolio, panels, index, *texts):
+        picked = with_notes(selected_panels(panels, index), texts, [int(index)])
+        return portfolio_view(add_to_portfolio(portfolio, picked))
 
-    def add_every(portfolio, panels):
-        return portfolio_view(add_to_portfolio(portfolio, panels))
+    def add_every(portfolio, panels, *texts):
+        return portfolio_view(add_to_portfolio(portfolio, with_notes(panels or [], texts)))
 
-    cheap_event(add_one.click, add_selected, [shared.portfolio, panels_state, selected], outs,
+    cheap_event(add_one.click, add_selected, [shared.portfolio, panels_state, selected, *notes], outs,
                 api_name=f"{name}_add_selected")
-    cheap_event(add_all.click, add_every, [shared.portfolio, panels_state], outs,
+    cheap_event(add_all.click, add_every, [shared.portfolio, panels_state, *notes], outs,
                 api_name=f"{name}_add_all")
     if send:
         def send_selected(panels, index):

@@ -44,11 +44,11 @@ def build_tab(labs: Labs, shared: Shared) -> None:
     run = gr.Button("Run triptych", variant="primary")
     gallery = panels_gallery("Triptych", columns=3, elem_id="triptych-gallery")
     panels = gr.State([])
-    with gr.Row():
-        for i in range(3):
-            gr.Textbox(label=f"Panel {i + 1}: what changed?", lines=2, elem_classes=["panel-notes"],
-                       placeholder="Two sentences: what the knob did here.")
-    panel_actions(shared, gallery, panels, TAB_ID)
+    with gr.Row():  # each note goes with its panel into the portfolio (params["note"])
+        # value="": the add endpoints' note parameters are optional for API clients
+        notes = [gr.Textbox("", label=f"Panel {i + 1}: what changed?", lines=2, elem_classes=["panel-notes"],
+                            placeholder="Two sentences: what the knob did here.") for i in range(3)]
+    panel_actions(shared, gallery, panels, TAB_ID, notes=notes)
     gr.Examples([[preset["prompt"], knob, values_for(knob), preset["seed"]] for knob in KNOBS],
                 [prompt, vary, values, seed], label="One example per knob")
 
