@@ -106,7 +106,7 @@ def spec_for_folder(folder: Path) -> ModelSpec:
     size = int(unet.get("sample_size", 64)) * 2 ** (vae_blocks - 1)
     nets = {p.name.split("-", 1)[1]: p.name for p in folder.glob("controlnet-*") if p.is_dir()}
     return ModelSpec(id=str(folder.resolve()), family=family, label=folder.name, path=str(folder.resolve()),
-                     size=size, max_size=2 * size, steps=20, guidance=5.0 if family == "embedded" else 7.5,
+                     size=size, max_size=2 * size, steps=20, guidance=2.0 if family == "embedded" else 7.5,
                      scheduler="DDIM", max_batch=16 if size <= 256 else 8, controlnets=nets)
 
 

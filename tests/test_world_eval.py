@@ -96,6 +96,26 @@ def test_adherence_and_shares():
     out = shares(["ginger", "ginger", "ginger", "white"], table)
     assert out["observed"] == {"ginger": 0.75, "black": 0.0}
     assert out["max_deviation"] == pytest.approx(0.5)
+    # 32 of 64 ginger against a 35% table is 15 points: on the target, not past it by 2e-17
+    edge = shares(["ginger"] * 32 + ["black"] * 32, {"ginger": 0.35, "black": 0.65})
+    assert edge["max_deviation"] <= 0.15
+
+
+@pytest.mark.skipif(not (MODEL_DIR / "model_index.json").exists(), reason="no models/tiny-world")
+def test_evaluation_uses_the_apps_defaults(tmp_path):
+    """"Targets at the default settings": evaluate reads them from presets/models.yaml, so the
+    figures describe what a student gets, and a foreign folder gets the registry's fallback."""
+    import shutil
+    from playground.params import PRESETS_DIR
+    from playground.registry import load_registry
+    from playground.world.evaluate import app_defaults
+    specs, default = load_registry(PRESETS_DIR / "models.yaml")
+    spec = specs[default]
+    assert app_defaults(MODEL_DIR) == {"steps": spec.steps, "guidance": spec.guidance,
+                                       "scheduler": spec.scheduler}
+    copy = tmp_path / "my-world"
+    shutil.copytree(MODEL_DIR, copy, ignore=shutil.ignore_patterns("*.safetensors", "*.png"))
+    assert app_defaults(copy)["guidance"] == spec.guidance  # the embedded family's fallback
 
 
 def test_prompt_set_names_what_it_says():
@@ -136,5 +156,7 @@ def test_tiny_evaluation_writes_json(quick_classifier, tmp_path):
     results = json.loads(out.read_text())
     assert results["adherence"]["by_attribute"]["subject"]["n"] == 2
     assert set(results["control"]) >= {"canny", "scribble"}
-    assert 0.0 <= results["control"]["canny"]["f1"] <= 1.0
+    canny = results["control"]["canny"]
+    assert all(0.0 <= canny[k] <= 1.0 for k in ("f1", "f1_without", "f1_chance", "f1_text_only_renders"))
+    assert canny["f1_renders"] == 1.0  # a render's own edges are its map
     assert {c["result"] for c in results["checks"]} & {"PASS", "FAIL"}
