@@ -45,6 +45,16 @@ def find_truncation(tokenizer, text: str) -> str | None:
     return tokenizer.decode(content[keep:]).strip() if len(content) > keep else None
 
 
+def make_scheduler(name: str, config):
+    """The sampler called `name` in the UI (params.SCHEDULERS), built from a model's config."""
+    import diffusers
+
+    if name not in SCHEDULERS:
+        raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {name!r}")
+    class_name, overrides = SCHEDULERS[name]
+    return getattr(diffusers, class_name).from_config(config, **overrides)
+
+
 class PipelineManager:
     """Owns one base pipeline (per model, device, dtype) and the pipelines derived from it."""
 
@@ -189,12 +199,7 @@ class PipelineManager:
     # ------------------------------------------------------------------ per call
     def set_scheduler(self, pipe, name: str) -> None:
         """Swap the sampler by name: a new scheduler object from the model's config, no weights."""
-        import diffusers
-
-        if name not in SCHEDULERS:
-            raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {name!r}")
-        class_name, overrides = SCHEDULERS[name]
-        pipe.scheduler = getattr(diffusers, class_name).from_config(self._scheduler_config, **overrides)
+        pipe.scheduler = make_scheduler(name, self._scheduler_config)
 
     def truncations(self, text: str) -> str | None:
         """What the text encoder(s) will not see of `text` (the longest cut of any tokenizer)."""

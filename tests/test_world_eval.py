@@ -11,8 +11,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from playground.world import VALUES, parse_prompt  # noqa: E402
 from playground.world.classifier import (AttributeClassifier, build_net,  # noqa: E402
                                          render_dataset, train_classifier)
-from playground.world.evaluate import (adherence, build_prompt_set, edge_f1,  # noqa: E402
-                                       mean_pairwise, pixel_diversity, shares)
+from playground.world.metrics import (adherence, build_prompt_set, edge_f1,  # noqa: E402
+                                      mean_pairwise, pixel_diversity, shares)
 from playground.world.model import MODEL_DIR  # noqa: E402
 
 
@@ -108,7 +108,7 @@ def test_evaluation_uses_the_apps_defaults(tmp_path):
     import shutil
     from playground.params import PRESETS_DIR
     from playground.registry import load_registry
-    from playground.world.evaluate import app_defaults
+    from playground.world.sampling import app_defaults
     specs, default = load_registry(PRESETS_DIR / "models.yaml")
     spec = specs[default]
     assert app_defaults(MODEL_DIR) == {"steps": spec.steps, "guidance": spec.guidance,
@@ -137,7 +137,7 @@ class FakePipe:
 
 def test_contact_sheet_is_labelled_and_small(tmp_path):
     from PIL import Image
-    from playground.world.evaluate import EXAMPLE_PROMPTS, contact_sheet
+    from playground.world.sampling import EXAMPLE_PROMPTS, contact_sheet
     sheet = contact_sheet(FakePipe(), EXAMPLE_PROMPTS, tmp_path / "sheet.png")
     image = Image.open(sheet)
     assert sheet.stat().st_size < 1_000_000

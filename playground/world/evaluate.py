@@ -23,24 +23,19 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from playground.world import ATTRIBUTES, VALUES, parse_prompt, prompt_for, render, sample_scene
+from playground.world import ATTRIBUTES, parse_prompt, render, sample_scene
 from playground.world.classifier import AttributeClassifier, render_dataset, train_classifier
+from playground.world.metrics import (TOLERANCE, adherence, build_prompt_set, detailed_prompt,
+                                      edge_f1, mean_pairwise, pixel_diversity, saturation, shares)
 from playground.world.model import MODEL_DIR
+from playground.world.sampling import (EXAMPLE_PROMPTS, app_defaults, contact_sheet, controlnet_pipe,
+                                       cpu_threads, generate, load_pipeline)
 
 TARGETS = {"subject": 0.90, "colour": 0.80, "light": 0.85, "style": 0.85, "setting": 0.85}
 CLASSIFIER_TARGET, DIVERSITY_TARGET, PRIOR_TARGET = 0.95, 1.5, 0.15
-F1_TARGET, F1_RATIO_TARGET, TOLERANCE = 0.5, 2.0, 2
+F1_TARGET, F1_RATIO_TARGET = 0.5, 2.0
 GUIDANCES = (1.0, 2.0, 3.0, 5.0, 7.5, 12.0)
-EXAMPLE_PROMPTS = (  # ../shared/LAB.md
-    "sunset over mountains", "a cat",
-    "a ginger tabby cat sleeping on a navy velvet armchair, afternoon light from a window on "
-    "the left, 35mm photography", "a golden retriever playing fetch on a beach at sunset",
-    "a vintage red sports car parked on a city street, blue apartment building in the "
-    "background, a few birds overhead", "a beautiful landscape",
-    "a watercolour illustration of a fox reading a book in a library, soft lighting, warm tones",
-    "a Norwegian fjord")
 DIVERSITY_SUBJECTS = ("cat", "dog", "car", "house")
 # sizes: the GPU run, and --quick for a 2-core CPU (minutes, not a verdict)
 FULL = dict(prompts=210, sweep=100, diversity_seeds=16, prior_seeds=64, control_maps=48, batch=64,
@@ -49,211 +44,6 @@ QUICK = dict(prompts=16, sweep=4, diversity_seeds=6, prior_seeds=16, control_map
              held_out=300)
 SECTIONS = ("adherence", "sweep", "diversity", "prior", "control")
 HELDOUT_SEED = 987_654  # renders for ControlNet maps: seeds the training never drew
-
-
-# --- metrics (pure numpy, tested on synthetic inputs) -------------------------------------
-
-def _mask(edges) -> np.ndarray:
-    edges = np.asarray(edges)
-    return (edges.max(axis=2) if edges.ndim == 3 else edges) > 127
-
-
-def edge_f1(pred, ref, tolerance: int = TOLERANCE) -> dict[str, float]:
-    """Edge agreement with a tolerance of `tolerance` px (square box). Two empty maps agree."""
-    import cv2
-    p, r = _mask(pred), _mask(ref)
-    if not p.any() and not r.any():
-        return {"f1": 1.0, "precision": 1.0, "recall": 1.0}
-    kernel = np.ones((2 * tolerance + 1,) * 2, np.uint8)
-    near_r = cv2.dilate(r.astype(np.uint8), kernel) > 0
-    near_p = cv2.dilate(p.astype(np.uint8), kernel) > 0
-    precision = float((p & near_r).sum() / max(1, p.sum()))
-    recall = float((r & near_p).sum() / max(1, r.sum()))
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"f1": f1, "precision": precision, "recall": recall}
-
-
-def _grey64(images) -> np.ndarray:
-    return np.stack([np.asarray(Image.fromarray(np.asarray(im)).convert("L")
-                                .resize((64, 64), Image.BILINEAR), np.float32) / 255
-                     for im in images]).reshape(len(images), -1)
-
-
-def mean_pairwise(vectors: np.ndarray, rms: bool = True) -> float:
-    """Mean distance over all pairs: RMS difference (pixels) or Euclidean (features)."""
-    v = np.asarray(vectors, np.float64).reshape(len(vectors), -1)
-    if len(v) < 2:
-        return 0.0
-    sq = (v ** 2).sum(1)
-    d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * v @ v.T, 0) / (v.shape[1] if rms else 1)
-    return float(np.sqrt(d2)[np.triu_indices(len(v), 1)].mean())
-
-
-def pixel_diversity(images) -> float:
-    """Mean pairwise RMSE of the 64x64 greyscale images (0..1 scale); 0 for identical ones."""
-    return mean_pairwise(_grey64(images))
-
-
-def adherence(named: list[dict], predicted: list[dict]) -> dict[str, dict]:
-    """Per attribute: share of predictions equal to the named value, over prompts naming it."""
-    out = {}
-    for attr in VALUES:
-        pairs = [(n[attr], p[attr]) for n, p in zip(named, predicted) if attr in n]
-        if pairs:
-            out[attr] = {"share": float(np.mean([a == b for a, b in pairs])), "n": len(pairs)}
-    pairs = [(int(n["birds"]), int(p["birds"])) for n, p in zip(named, predicted) if "birds" in n]
-    if pairs:
-        out["birds_within_1"] = {"share": float(np.mean([abs(a - b) <= 1 for a, b in pairs])),
-                                 "n": len(pairs)}
-    return out
-
-
-def shares(values: list[str], table: dict[str, float]) -> dict:
-    """Observed share of each value of table among values, the table's, and the max gap."""
-    n = max(1, len(values))
-    seen = {k: values.count(k) / n for k in table}
-    return {"observed": seen, "table": dict(table),
-            # rounded: 0.50 - 0.35 must compare as 0.15, not 0.15000000000000002
-            "max_deviation": round(max(abs(seen[k] - table[k]) for k in table), 9)}
-
-
-def saturation(images) -> float:
-    return float(np.mean([np.asarray(Image.fromarray(im).convert("HSV"))[..., 1].mean() / 255
-                          for im in images]))
-
-
-# --- prompts ------------------------------------------------------------------------------
-
-def build_prompt_set(n: int, seed: int = 0) -> list[tuple[str, dict]]:
-    """n (prompt, named attributes): subjects in turn, uniform light and style, each other
-    attribute named at random so prompts range from terse to detailed."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        subject = VALUES["subject"][i % len(VALUES["subject"])]
-        scene = sample_scene(rng, subject=subject, light=str(rng.choice(VALUES["light"])),
-                             style=str(rng.choice(VALUES["style"])))
-        attrs = scene.attributes()
-        # a fox is always orange: naming it would inflate colour adherence for free
-        odds = {"colour": 0.8 if subject != "fox" else 0.0, "setting": 0.7, "light": 0.7, "style": 0.7, "placement": 0.35,
-                "birds": 0.35 if scene.setting not in ("living room", "library") else 0.0}
-        named = {"subject": subject}
-        named.update({k: attrs[k] for k, p in odds.items() if attrs[k] != "none" and rng.random() < p})
-        if subject == "none":
-            named["setting"] = attrs["setting"]  # a landscape is named by its place
-        out.append((prompt_for(named, rng), named))
-    return out
-
-
-def detailed_prompt(subject: str, rng) -> tuple[str, dict]:
-    attrs = sample_scene(rng, subject=subject).attributes()
-    named = {k: attrs[k] for k in ("subject", "colour", "setting", "light", "style", "placement")}
-    return prompt_for(named, rng), named
-
-
-# --- the pipeline -------------------------------------------------------------------------
-
-def load_pipeline(model_dir=MODEL_DIR, device: str = "cpu", scheduler: str = "DDIM"):
-    import torch
-    from diffusers import StableDiffusionPipeline
-    from diffusers.utils import logging as diffusers_logging
-    from playground.world.model import load_text_encoder
-    diffusers_logging.set_verbosity_error()  # per-load notices and bars would bury the table
-    diffusers_logging.disable_progress_bar()
-    dtype = torch.float16 if device.startswith("cuda") else torch.float32
-    tok, te = load_text_encoder(dtype)
-    pipe = StableDiffusionPipeline.from_pretrained(
-        str(model_dir), text_encoder=te, tokenizer=tok, safety_checker=None,
-        feature_extractor=None, requires_safety_checker=False, use_safetensors=True,
-        dtype=dtype).to(device)
-    pipe.set_progress_bar_config(disable=True)
-    set_scheduler(pipe, scheduler)
-    return pipe
-
-
-def set_scheduler(pipe, name: str) -> None:
-    import diffusers
-    try:
-        from playground.params import SCHEDULERS
-    except ImportError:  # the core library is optional here
-        SCHEDULERS = {"DDIM": ("DDIMScheduler", {"clip_sample": False}),
-                      "Euler": ("EulerDiscreteScheduler", {}),
-                      "Euler a": ("EulerAncestralDiscreteScheduler", {}),
-                      "DPM++ 2M": ("DPMSolverMultistepScheduler", {}), "UniPC": ("UniPCMultistepScheduler", {})}
-    if name not in SCHEDULERS:
-        raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {name!r}")
-    cls, extra = SCHEDULERS[name]
-    pipe.scheduler = getattr(diffusers, cls).from_config(pipe.scheduler.config, **extra)
-
-
-def controlnet_pipe(base, model_dir, detector: str):
-    from diffusers import ControlNetModel, StableDiffusionControlNetPipeline
-    net = ControlNetModel.from_pretrained(str(Path(model_dir) / f"controlnet-{detector}"),
-                                          dtype=base.dtype, use_safetensors=True)
-    pipe = StableDiffusionControlNetPipeline.from_pipe(base, controlnet=net.to(base.device),
-                                                       dtype=base.dtype)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
-
-
-def generate(pipe, prompts, seeds, steps=20, guidance=5.0, batch=64, control=None) -> np.ndarray:
-    """uint8 images (N, H, W, 3); each image's noise from its own CPU generator and seed, so
-    a figure does not depend on the batch size or the device's random number generator."""
-    import torch
-    out = []
-    for i in range(0, len(prompts), batch):
-        kw = dict(prompt=list(prompts[i:i + batch]), num_inference_steps=steps,
-                  guidance_scale=guidance, output_type="np",
-                  generator=[torch.Generator("cpu").manual_seed(int(s)) for s in seeds[i:i + batch]])
-        if control is not None:
-            kw["image"] = [Image.fromarray(c) for c in control[i:i + batch]]
-        with torch.inference_mode():
-            images = pipe(**kw).images
-        out.append((np.clip(images, 0, 1) * 255).round().astype(np.uint8))
-    return np.concatenate(out) if out else np.zeros((0, 128, 128, 3), np.uint8)
-
-
-def contact_sheet(pipe, prompts=EXAMPLE_PROMPTS, path="contact_sheet.png", seeds=(0, 1, 2, 3),
-                  steps: int = 20, guidance: float = 5.0) -> Path:
-    """A labelled PNG (< 1 MB): one row per prompt, one column per seed."""
-    from PIL import ImageDraw, ImageFont
-    import textwrap
-    images = generate(pipe, [p for p in prompts for _ in seeds], list(seeds) * len(prompts),
-                      steps, guidance, batch=len(seeds) * 4)
-    size, gap, line = images.shape[1], 4, 15
-    width = len(seeds) * (size + gap) + gap
-    try:  # DejaVu where the system has it; Pillow's built-in font squeezes its spaces
-        font = ImageFont.truetype("DejaVuSans.ttf", 11)
-    except OSError:
-        font = ImageFont.load_default(size=12)
-    labels = [textwrap.wrap(f'"{p}"', width=width // 7) for p in prompts]
-    height = sum(len(lab) * line + 6 + size + gap for lab in labels) + line + 2 * gap
-    sheet = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(sheet)
-    draw.text((gap, gap), f"tiny-world, seeds {', '.join(map(str, seeds))}, {steps} steps, "
-              f"CFG {guidance}", fill=(90, 90, 90), font=font)
-    y = gap + line + gap
-    for r, label in enumerate(labels):
-        for k, text in enumerate(label):
-            draw.text((gap, y + k * line), text, fill="black", font=font)
-        y += len(label) * line + 4
-        for c in range(len(seeds)):
-            sheet.paste(Image.fromarray(images[r * len(seeds) + c]), (gap + c * (size + gap), y))
-        y += size + gap + 2
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path, optimize=True)
-    if path.stat().st_size > 1_000_000:  # a palette keeps the look and quarters the bytes
-        sheet.quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
-    return path
-
-
-def cpu_threads() -> int:
-    """All cores, unless other jobs keep them busy: then OpenMP threads wait on each other at
-    every op, and one thread ran 3-7x faster than two (measured on the 2-core machine)."""
-    import os
-    cores = os.cpu_count() or 1
-    return 1 if os.getloadavg()[0] > cores - 0.5 else cores
 
 
 # --- the sections: each returns (figures for the JSON, table rows) -------------------------
@@ -418,18 +208,6 @@ def run_control(ctx):
         rows.append(row(f"{name}: at 1 px, F1 {f['f1_1px']:.2f} / without {f['f1_without_1px']:.2f}, ratio",
                         f["f1_1px"] / max(f["f1_without_1px"], 1e-6), fmt="{:.2f}"))
     return figures, rows
-
-
-def app_defaults(model_dir) -> dict:
-    """Steps, guidance and scheduler the app starts from for this model folder: its entry in
-    presets/models.yaml, else what the registry assumes for an unlisted folder."""
-    from playground.params import PRESETS_DIR
-    from playground.registry import load_registry, spec_for_folder
-    folder = Path(model_dir).resolve()
-    specs, _ = load_registry(PRESETS_DIR / "models.yaml")
-    spec = next((s for s in specs.values() if s.path and Path(s.path) == folder), None)
-    spec = spec or spec_for_folder(folder)
-    return {"steps": spec.steps, "guidance": spec.guidance, "scheduler": spec.scheduler}
 
 
 def print_table(rows) -> None:
