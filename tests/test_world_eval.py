@@ -159,4 +159,5 @@ def test_tiny_evaluation_writes_json(quick_classifier, tmp_path):
     canny = results["control"]["canny"]
     assert all(0.0 <= canny[k] <= 1.0 for k in ("f1", "f1_without", "f1_chance", "f1_text_only_renders"))
     assert canny["f1_renders"] == 1.0  # a render's own edges are its map
+    assert 0.0 <= canny["moved_camera"]["f1"] <= 1.0
     assert {c["result"] for c in results["checks"]} & {"PASS", "FAIL"}

@@ -12,7 +12,8 @@ reads what each generated image shows. Figures, each printed with its target:
   prompts (the classifier's penultimate-feature distance is reported beside it);
 - prior: colour shares of "a cat" over seeds against the world's table;
 - ControlNet: F1 of the output's canny edges against the input map (2 px tolerance: a pixel
-  matches if one of the other map lies within a 5x5 box), with and without ControlNet.
+  matches if one of the other map lies within a 5x5 box), with and without ControlNet, on
+  held-out renders and on the same scenes through a moved camera (layouts no caption implies).
 Every "renders" figure is the same measure on the world's own renders: the ceiling.
 """
 from __future__ import annotations
@@ -177,7 +178,8 @@ def run_control(ctx):
     from playground.detectors import canny_map, scribble_map
     from playground.world import make_batch, scene_for_prompt
     pipe, cfg, a = ctx["pipe"], ctx["cfg"], ctx["args"]
-    renders, captions, _ = make_batch(cfg["control_maps"], HELDOUT_SEED)
+    renders, captions, scenes = make_batch(cfg["control_maps"], HELDOUT_SEED)
+    views = moved_camera(scenes, np.random.default_rng(a.seed + 4))
     seeds = [a.seed + i for i in range(len(captions))]
     plain = generate(pipe, captions, seeds, a.steps, a.guidance, cfg["batch"])
     rng = np.random.default_rng(a.seed + 3)
@@ -186,8 +188,8 @@ def run_control(ctx):
     figures, rows = {"tolerance_px": TOLERANCE, "maps": len(captions)}, []
     for name, detector in (("canny", canny_map), ("scribble", scribble_map)):
         maps = [detector(im) for im in renders]
-        controlled = generate(controlnet_pipe(pipe, a.model_dir, name), captions, seeds, a.steps,
-                              a.guidance, cfg["batch"], control=maps)
+        cn = controlnet_pipe(pipe, a.model_dir, name)
+        controlled = generate(cn, captions, seeds, a.steps, a.guidance, cfg["batch"], control=maps)
 
         def mean_f1(images, tol=TOLERANCE):
             return float(np.mean([edge_f1(canny_map(im), m, tol)["f1"] for im, m in zip(images, maps)]))
@@ -207,7 +209,28 @@ def run_control(ctx):
         rows.append(row(f"{name}: F1 above chance, with / without", f["ratio_above_chance"], fmt="{:.2f}"))
         rows.append(row(f"{name}: at 1 px, F1 {f['f1_1px']:.2f} / without {f['f1_without_1px']:.2f}, ratio",
                         f["f1_1px"] / max(f["f1_without_1px"], 1e-6), fmt="{:.2f}"))
+        # The same scenes through a moved camera: layouts the caption cannot imply, as in a
+        # student's own sketch or photo. Without ControlNet the model draws its usual layout.
+        moved_maps = [detector(v) for v in views]
+        moved = generate(cn, captions, seeds, a.steps, a.guidance, cfg["batch"], control=moved_maps)
+        f["moved_camera"] = {
+            "f1": float(np.mean([edge_f1(canny_map(im), m)["f1"] for im, m in zip(moved, moved_maps)])),
+            "f1_without": float(np.mean([edge_f1(canny_map(im), m)["f1"] for im, m in zip(plain, moved_maps)]))}
+        mc = f["moved_camera"]
+        rows.append(row(f"{name}, moved camera: F1 {mc['f1']:.2f} / without {mc['f1_without']:.2f}, ratio",
+                        mc["f1"] / max(mc["f1_without"], 1e-6), fmt="{:.2f}"))
     return figures, rows
+
+
+def moved_camera(scenes, rng, pad: int = 24, size: int = 128) -> np.ndarray:
+    """Each scene rendered larger and cropped at a random offset: the world's fixed layouts
+    (horizon heights, walls) shifted and zoomed by up to 1.375x."""
+    out = np.zeros((len(scenes), size, size, 3), np.uint8)
+    for i, scene in enumerate(scenes):
+        big = render(scene, size + 2 * pad)
+        oy, ox = rng.integers(0, 2 * pad + 1, 2)
+        out[i] = big[oy:oy + size, ox:ox + size]
+    return out
 
 
 def print_table(rows) -> None:

@@ -106,6 +106,10 @@ def save_model(folder: Path, unet, vae, scheduler, controlnets: dict | None = No
         # A half-precision copy on the CPU: the module being trained stays where it is.
         half = copy.deepcopy(module).to("cpu", torch.float16)
         half.save_pretrained(folder / name, safe_serialization=True, max_shard_size=MAX_SHARD)
+        config = folder / name / "config.json"
+        data = json.loads(config.read_text())
+        if data.pop("_name_or_path", None) is not None:  # where a resumed part came from
+            config.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     scheduler.save_pretrained(folder / "scheduler")
     index = {
         "_class_name": "StableDiffusionPipeline", "_diffusers_version": "0.42.1",

@@ -36,13 +36,20 @@ class Config:
     controlnet_steps: int = 2500
     controlnet_lr: float = 3e-4
     controlnet_caption_dropout: float = 0.5  # ControlNet's recipe: learn from the map alone
+    controlnet_batch: int = 256
+    # Share of ControlNet samples seen through a moved camera (random zoom and crop): the
+    # world's layouts are fixed (horizon heights, room walls), so without it the ControlNet
+    # never learns to put a horizon or a subject where a student's sketch puts them.
+    controlnet_jitter: float = 0.5
+    controlnet_resume: bool = False  # start from --init-from's ControlNets, not the UNet's copy
     max_minutes: float = 0.0      # >0: stop a part early, keep what it learnt (safety net)
     seed: int = 0
     log_every: int = 250
 
 
 SMOKE = dict(scenes=128, captions_per_scene=2, workers=2, vae_steps=4, vae_batch=4,
-             unet_steps=4, unet_batch=8, controlnet_steps=2, log_every=2)
+             unet_steps=4, unet_batch=8, controlnet_steps=2, controlnet_batch=8,
+             controlnet_jitter=0.5, log_every=2)
 
 
 # 1. data ------------------------------------------------------------------------------------
@@ -143,8 +150,9 @@ def train_vae(images, cfg: Config, device):
     return vae.eval()
 
 
-def encode_latents(vae, images, device, batch=1024):
-    """Posterior means of every image, and the scaling factor that gives them unit variance."""
+def encode_latents(vae, images, device, batch=1024, rescale: bool = True):
+    """Posterior means of every image, and the scaling factor that gives them unit variance.
+    rescale=False keeps the VAE's own factor: the one a frozen UNet was trained with."""
     import torch
     out = []
     with torch.no_grad():
@@ -153,8 +161,9 @@ def encode_latents(vae, images, device, batch=1024):
                 out.append(vae.encode(to_unit(images[i:i + batch], device)).latent_dist.mean
                            .float())
     latents = torch.cat(out)
-    scale = float(1.0 / latents.std())
-    vae.register_to_config(scaling_factor=scale)
+    if rescale:
+        vae.register_to_config(scaling_factor=float(1.0 / latents.std()))
+    scale = float(vae.config.scaling_factor)
     return latents * scale, scale
 
 
@@ -251,12 +260,36 @@ def control_maps(images, detector, device, gen):
     return x.expand(-1, 3, -1, -1).contiguous()
 
 
-def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Config, device):
+def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5) -> np.ndarray:
+    """A `share` of the batch zoomed in (1..max_zoom) on a random window, the rest untouched:
+    the same scene with its horizon, walls and subject moved, as a student's sketch moves them."""
+    import torch
+    import torch.nn.functional as F
+    x = torch.as_tensor(images_u8).permute(0, 3, 1, 2).float()
+    n = len(x)
+    moved = torch.rand(n, generator=gen) < share
+    zoom = torch.where(moved, 1 + (max_zoom - 1) * torch.rand(n, generator=gen), torch.ones(n))
+    reach = 1 - 1 / zoom  # the window stays inside the image: no invented borders
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1 / zoom
+    theta[:, 0, 2] = (2 * torch.rand(n, generator=gen) - 1) * reach
+    theta[:, 1, 2] = (2 * torch.rand(n, generator=gen) - 1) * reach
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return out.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+
+
+def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Config, device,
+                     vae=None, start=None):
+    """`latents` are the images' (scaled) posterior means; with cfg.controlnet_jitter the moved
+    views are encoded batch by batch instead, which needs the `vae`. `start`: weights to resume."""
+    import copy
     import torch
     from diffusers import DDPMScheduler
     from playground.world.model import new_controlnet, scheduler_config
     torch.manual_seed(cfg.seed + 4)
-    net = new_controlnet(unet).to(device).train()
+    net = (copy.deepcopy(start).float() if start is not None else new_controlnet(unet)).to(device).train()
+    cpu_gen = torch.Generator().manual_seed(cfg.seed + 7)
     unet.to(device).eval().requires_grad_(False)
     sched = DDPMScheduler.from_config(scheduler_config())
     sched.alphas_cumprod = sched.alphas_cumprod.to(device)
@@ -265,11 +298,18 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
     rng = np.random.default_rng(cfg.seed + 6)
     clock = Clock(cfg, f"controlnet-{detector}")
     for step in range(cfg.controlnet_steps):
-        pick = rng.integers(0, len(images), cfg.unet_batch)
+        pick = rng.integers(0, len(images), cfg.controlnet_batch)
         idx = torch.as_tensor(pick, device=device)
-        cond = control_maps(images[pick], detector, device, gen)
+        batch, source = images[pick], latents
+        if cfg.controlnet_jitter > 0:
+            batch = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen)
+            with torch.no_grad(), autocast(device):
+                source = vae.encode(to_unit(batch, device)).latent_dist.mean.float()
+            source = source * vae.config.scaling_factor
+            idx_lat = torch.arange(len(pick), device=device)
+        cond = control_maps(batch, detector, device, gen)
         states = text.embed(idx, gen, cfg.controlnet_caption_dropout)
-        noisy, noise, t = noisy_batch(latents, idx, sched, gen)
+        noisy, noise, t = noisy_batch(source, idx_lat if cfg.controlnet_jitter > 0 else idx, sched, gen)
         with autocast(device):
             down, mid = net(noisy, t, encoder_hidden_states=states, controlnet_cond=cond,
                             return_dict=False)
@@ -307,8 +347,11 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
         unet = None
     else:
         vae, unet = load_parts(init_from, device)
-    latents, scale = encode_latents(vae, images, device)
-    print(f"[latents] {tuple(latents.shape)} scaling_factor={scale:.4f}", flush=True)
+    if "vae" in parts or "unet" in parts or cfg.controlnet_jitter < 1:
+        latents, scale = encode_latents(vae, images, device, rescale="vae" in parts)
+        print(f"[latents] {tuple(latents.shape)} scaling_factor={scale:.4f}", flush=True)
+    else:
+        latents = None  # every ControlNet batch is encoded as it is drawn
     tokenizer, encoder = load_text_encoder()
     text = TextBank(tokenizer, encoder, captions, device)
     nets = {}
@@ -326,7 +369,12 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
         unet = train_unet(latents, text, cfg, device)
         save()
     for detector in [p for p in parts if p in ("canny", "scribble")]:
-        nets[detector] = train_controlnet(unet, latents, images, text, detector, cfg, device)
+        start = None
+        if cfg.controlnet_resume:
+            from diffusers import ControlNetModel
+            start = ControlNetModel.from_pretrained(init_from / f"controlnet-{detector}")
+        nets[detector] = train_controlnet(unet, latents, images, text, detector, cfg, device,
+                                          vae=vae, start=start)
         save()
     print(f"[done] {parts} in {time.time() - t0:.0f}s", flush=True)
 
@@ -341,7 +389,10 @@ def main():
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--device", default=None)
     for f in dataclasses.fields(Config):
-        parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
+        if isinstance(f.default, bool):  # a flag: type=bool would read "False" as true
+            parser.add_argument("--" + f.name.replace("_", "-"), action="store_const", const=True, default=None)
+        else:
+            parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
     args = parser.parse_args()
     overrides = dict(SMOKE) if args.smoke else {}
     overrides.update({f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
