@@ -82,13 +82,15 @@ def test_camera_jitter_moves_the_layout_only_where_asked():
     from playground.world import make_batch
     from playground.world.train import camera_jitter
     images, _, _ = make_batch(16, seed=3)
-    same = camera_jitter(images, 0.0, torch.Generator().manual_seed(0))
+    same, none = camera_jitter(images, 0.0, torch.Generator().manual_seed(0))
     assert same.dtype == np.uint8 and same.shape == images.shape
-    assert np.array_equal(same, images)  # share 0: every image untouched
-    moved = camera_jitter(images, 1.0, torch.Generator().manual_seed(0))
-    assert np.array_equal(moved, camera_jitter(images, 1.0, torch.Generator().manual_seed(0)))  # seeded
+    assert np.array_equal(same, images) and not none.any()  # share 0: every image untouched
+    moved, every = camera_jitter(images, 1.0, torch.Generator().manual_seed(0))
+    assert every.all()
+    assert np.array_equal(moved, camera_jitter(images, 1.0, torch.Generator().manual_seed(0))[0])  # seeded
     change = np.abs(moved.astype(int) - images).mean(axis=(1, 2, 3))
     assert (change > 2).mean() > 0.8  # nearly all moved (a zoom near 1 barely shows)
-    half = camera_jitter(images, 0.5, torch.Generator().manual_seed(1))
-    untouched = [np.array_equal(a, b) for a, b in zip(half, images)]
-    assert 0 < sum(untouched) < len(images)
+    half, which = camera_jitter(images, 0.5, torch.Generator().manual_seed(1))
+    untouched = np.array([np.array_equal(a, b) for a, b in zip(half, images)])
+    assert 0 < untouched.sum() < len(images)
+    assert not untouched[which].any() and untouched[~which].all()  # the mask says which moved

@@ -191,8 +191,8 @@ def run_control(ctx):
         cn = controlnet_pipe(pipe, a.model_dir, name)
         controlled = generate(cn, captions, seeds, a.steps, a.guidance, cfg["batch"], control=maps)
 
-        def mean_f1(images, tol=TOLERANCE):
-            return float(np.mean([edge_f1(canny_map(im), m, tol)["f1"] for im, m in zip(images, maps)]))
+        def mean_f1(images, tol=TOLERANCE, against=maps):
+            return float(np.mean([edge_f1(canny_map(im), m, tol)["f1"] for im, m in zip(images, against)]))
         with_cn, without = mean_f1(controlled), mean_f1(plain)
         f = figures[name] = {"f1": with_cn, "f1_without": without, "ratio": with_cn / max(without, 1e-6),
                              "f1_1px": mean_f1(controlled, 1), "f1_without_1px": mean_f1(plain, 1),
@@ -213,9 +213,8 @@ def run_control(ctx):
         # student's own sketch or photo. Without ControlNet the model draws its usual layout.
         moved_maps = [detector(v) for v in views]
         moved = generate(cn, captions, seeds, a.steps, a.guidance, cfg["batch"], control=moved_maps)
-        f["moved_camera"] = {
-            "f1": float(np.mean([edge_f1(canny_map(im), m)["f1"] for im, m in zip(moved, moved_maps)])),
-            "f1_without": float(np.mean([edge_f1(canny_map(im), m)["f1"] for im, m in zip(plain, moved_maps)]))}
+        f["moved_camera"] = {"f1": mean_f1(moved, against=moved_maps),
+                             "f1_without": mean_f1(plain, against=moved_maps)}
         mc = f["moved_camera"]
         rows.append(row(f"{name}, moved camera: F1 {mc['f1']:.2f} / without {mc['f1_without']:.2f}, ratio",
                         mc["f1"] / max(mc["f1_without"], 1e-6), fmt="{:.2f}"))

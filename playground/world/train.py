@@ -150,6 +150,14 @@ def train_vae(images, cfg: Config, device):
     return vae.eval()
 
 
+def encode_scaled(vae, images_u8, device):
+    """Posterior means of a batch, times the VAE's scaling factor: what the UNet denoises."""
+    import torch
+    with torch.no_grad(), autocast(device):
+        mean = vae.encode(to_unit(images_u8, device)).latent_dist.mean.float()
+    return mean * vae.config.scaling_factor
+
+
 def encode_latents(vae, images, device, batch=1024, rescale: bool = True):
     """Posterior means of every image, and the scaling factor that gives them unit variance.
     rescale=False keeps the VAE's own factor: the one a frozen UNet was trained with."""
@@ -201,11 +209,10 @@ def diffusion_loss(model_out, noise, timesteps, scheduler):
     return (per * weight).mean()
 
 
-def noisy_batch(latents, idx, scheduler, gen):
+def noisy_batch(x0, scheduler, gen):
     import torch
-    x0 = latents[idx]
     noise = torch.randn(x0.shape, device=x0.device, generator=gen)
-    t = torch.randint(0, scheduler.config.num_train_timesteps, (len(idx),), device=x0.device,
+    t = torch.randint(0, scheduler.config.num_train_timesteps, (len(x0),), device=x0.device,
                       generator=gen)
     return scheduler.add_noise(x0, noise, t), noise, t
 
@@ -227,7 +234,7 @@ def train_unet(latents, text: TextBank, cfg: Config, device):
     for step in range(cfg.unet_steps):
         idx = torch.randint(0, len(latents), (cfg.unet_batch,), device=device, generator=gen)
         states = text.embed(idx, gen, cfg.caption_dropout)
-        noisy, noise, t = noisy_batch(latents, idx, sched, gen)
+        noisy, noise, t = noisy_batch(latents[idx], sched, gen)
         with autocast(device):
             out = unet(noisy, t, encoder_hidden_states=states).sample
         loss = diffusion_loss(out, noise, t, sched)
@@ -260,9 +267,10 @@ def control_maps(images, detector, device, gen):
     return x.expand(-1, 3, -1, -1).contiguous()
 
 
-def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5) -> np.ndarray:
+def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5):
     """A `share` of the batch zoomed in (1..max_zoom) on a random window, the rest untouched:
-    the same scene with its horizon, walls and subject moved, as a student's sketch moves them."""
+    the same scene with its horizon, walls and subject moved, as a student's sketch moves them.
+    Returns the images and which of them moved."""
     import torch
     import torch.nn.functional as F
     x = torch.as_tensor(images_u8).permute(0, 3, 1, 2).float()
@@ -276,7 +284,7 @@ def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5) -> np.nda
     theta[:, 1, 2] = (2 * torch.rand(n, generator=gen) - 1) * reach
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    return out.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+    return out.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy(), moved.numpy()
 
 
 def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Config, device,
@@ -300,16 +308,17 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
     for step in range(cfg.controlnet_steps):
         pick = rng.integers(0, len(images), cfg.controlnet_batch)
         idx = torch.as_tensor(pick, device=device)
-        batch, source = images[pick], latents
+        batch = images[pick]
+        x0 = latents[idx] if latents is not None else None
         if cfg.controlnet_jitter > 0:
-            batch = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen)
-            with torch.no_grad(), autocast(device):
-                source = vae.encode(to_unit(batch, device)).latent_dist.mean.float()
-            source = source * vae.config.scaling_factor
-            idx_lat = torch.arange(len(pick), device=device)
+            batch, moved = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen)
+            if x0 is None:  # every view moved: nothing precomputed to reuse
+                x0 = encode_scaled(vae, batch, device)
+            elif moved.any():  # only the moved views need the VAE (x0 is a copy)
+                x0[torch.as_tensor(moved, device=device)] = encode_scaled(vae, batch[moved], device)
         cond = control_maps(batch, detector, device, gen)
         states = text.embed(idx, gen, cfg.controlnet_caption_dropout)
-        noisy, noise, t = noisy_batch(source, idx_lat if cfg.controlnet_jitter > 0 else idx, sched, gen)
+        noisy, noise, t = noisy_batch(x0, sched, gen)
         with autocast(device):
             down, mid = net(noisy, t, encoder_hidden_states=states, controlnet_cond=cond,
                             return_dict=False)
