@@ -94,3 +94,31 @@ def test_camera_jitter_moves_the_layout_only_where_asked():
     untouched = np.array([np.array_equal(a, b) for a, b in zip(half, images)])
     assert 0 < untouched.sum() < len(images)
     assert not untouched[which].any() and untouched[~which].all()  # the mask says which moved
+
+
+def test_scribble_maps_mix_in_thinned_outline_sketches():
+    """--scribble-sketch: a share of the scribble maps comes from the scenes' outline views
+    (contours without a style's texture), with a random part of the strokes left out."""
+    import torch
+    from playground.detectors import canny_map
+    from playground.world import make_batch
+    from playground.world.render import outline_view
+    from playground.world.train import control_maps
+    images, _, scenes = make_batch(8, seed=5)
+    outlines = np.stack([outline_view(s) for s in scenes])
+    assert not np.array_equal(outlines, images)  # most of the batch is not flat illustration
+    edges = lambda ims: np.stack([canny_map(im)[:, :, 0] > 0 for im in ims])  # noqa: E731
+    grow = lambda e: torch.nn.functional.max_pool2d(  # noqa: E731
+        torch.as_tensor(e).float()[:, None], 3, stride=1, padding=1)[:, 0].numpy() > 0
+    photo = control_maps(images, "scribble", "cpu", torch.Generator().manual_seed(0))[:, 0].numpy() > 0
+    sketch = control_maps(images, "scribble", "cpu", torch.Generator().manual_seed(0), outlines, 1.0)
+    sketch = sketch[:, 0].numpy() > 0
+    # every stroke lies on the (thickened) edges of its source, and only of that source
+    assert not (photo & ~grow(edges(images))).any() and not (sketch & ~grow(edges(outlines))).any()
+    assert (sketch & ~grow(edges(images))).any()
+    kept = sketch.sum((1, 2)) / grow(edges(outlines)).sum((1, 2))
+    assert kept.min() > 0.05 and kept.max() < 1.0 and kept.std() > 0.03  # thinned, by varying amounts
+    same = control_maps(images, "scribble", "cpu", torch.Generator().manual_seed(0), outlines, 0.0)
+    assert np.array_equal(same[:, 0].numpy() > 0, photo)  # share 0: the photo maps as before
+    canny = control_maps(images, "canny", "cpu", torch.Generator().manual_seed(0), outlines, 1.0)
+    assert np.array_equal(canny[:, 0].numpy() > 0, edges(images))  # canny never uses outlines

@@ -240,3 +240,15 @@ def test_scene_for_prompt_honours_details():
 
 
 LIST_PROMPTS = list(LAB_PROMPTS)
+
+
+def test_outline_view_keeps_the_layout_and_drops_the_style():
+    import dataclasses
+    from playground.world.render import outline_view
+    rng = np.random.default_rng(2)
+    scene = sample_scene(rng, subject="car", style="pencil sketch", light="day")
+    flat = outline_view(scene)
+    assert np.array_equal(flat, render(dataclasses.replace(scene, style="flat illustration")))
+    assert not np.array_equal(flat, render(scene))
+    already_flat = dataclasses.replace(scene, style="flat illustration")
+    assert np.array_equal(outline_view(already_flat), render(already_flat))

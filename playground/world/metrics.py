@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from playground.world import VALUES, prompt_for, sample_scene
+from playground.world import VALUES, prompt_for, render, sample_scene
 
 TOLERANCE = 2  # px: edge pixels match within a 5x5 box (see the model card on what that costs)
 
@@ -77,6 +77,32 @@ def shares(values: list[str], table: dict[str, float]) -> dict:
 def saturation(images) -> float:
     return float(np.mean([np.asarray(Image.fromarray(im).convert("HSV"))[..., 1].mean() / 255
                           for im in images]))
+
+
+# --- control maps no caption implies --------------------------------------------------------
+
+def moved_camera(scenes, rng, pad: int = 24, size: int = 128) -> np.ndarray:
+    """Each scene rendered larger and cropped at a random offset: the world's fixed layouts
+    (horizon heights, walls) shifted and zoomed by up to 1.375x."""
+    out = np.zeros((len(scenes), size, size, 3), np.uint8)
+    for i, scene in enumerate(scenes):
+        big = render(scene, size + 2 * pad)
+        oy, ox = rng.integers(0, 2 * pad + 1, 2)
+        out[i] = big[oy:oy + size, ox:ox + size]
+    return out
+
+
+def hand_sketch(scene, rng, keep: float = 0.67, size: int = 128) -> np.ndarray:
+    """The scene as a student might sketch it: its outline view's edges as dark strokes on
+    white paper, with blotches of them (about 1 - keep) left out."""
+    import cv2
+    from playground.world.render import outline_view
+    edges = cv2.Canny(outline_view(scene, size), 100, 200) > 0
+    cells = rng.random((8, 8)).astype(np.float32)
+    edges &= cv2.resize(cells, (size, size), interpolation=cv2.INTER_LINEAR) < keep
+    paper = np.full((size, size), 255, np.uint8)
+    paper[edges] = 30
+    return np.repeat(paper[:, :, None], 3, axis=2)
 
 
 # --- prompts ------------------------------------------------------------------------------

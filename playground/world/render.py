@@ -5,6 +5,7 @@ same drawing code makes the 128 px image and the 32 px canvas that pixel art ups
 Rendering is a pure function of the scene: all jitter comes from scene.seed.
 """
 
+import dataclasses
 from functools import lru_cache
 
 import numpy as np
@@ -229,3 +230,9 @@ def render(scene: Scene, size: int = 128) -> np.ndarray:
     draw_subject(cv, scene, rng, layout["ground"])
     # 3. the art style
     return apply_style(image, scene.style, size, rng)
+
+
+def outline_view(scene: Scene, size: int = 128) -> np.ndarray:
+    """The scene drawn as flat shapes with outlines, same layout and light: its edges are the
+    contours a student would sketch, without the hatching, grain or pixel blocks of a style."""
+    return render(dataclasses.replace(scene, style="flat illustration"), size)

@@ -42,6 +42,10 @@ class Config:
     # never learns to put a horizon or a subject where a student's sketch puts them.
     controlnet_jitter: float = 0.5
     controlnet_resume: bool = False  # start from --init-from's ControlNets, not the UNet's copy
+    # Share of scribble samples whose map is the scene's outlines (render.outline_view) with
+    # a random 30-100% of it kept: a hand sketch has contours but no texture and leaves
+    # things out, and the empty paper must not mean "draw a flat wash here".
+    scribble_sketch: float = 0.5
     max_minutes: float = 0.0      # >0: stop a part early, keep what it learnt (safety net)
     seed: int = 0
     log_every: int = 250
@@ -55,23 +59,25 @@ SMOKE = dict(scenes=128, captions_per_scene=2, workers=2, vae_steps=4, vae_batch
 # 1. data ------------------------------------------------------------------------------------
 def _render_chunk(args):
     from playground.world import caption, make_batch
-    n, seed, k = args
+    from playground.world.render import outline_view
+    n, seed, k, outlines = args
     images, _, scenes = make_batch(n, seed)
     rng = np.random.default_rng(seed + 1_000_003)
     captions = [[caption(s, rng) for _ in range(k)] for s in scenes]
-    return images, captions
+    return images, captions, np.stack([outline_view(s) for s in scenes]) if outlines else None
 
 
-def render_dataset(cfg: Config):
-    """All scenes as uint8 (N, 128, 128, 3) plus cfg.captions_per_scene captions for each."""
+def render_dataset(cfg: Config, outlines: bool = False):
+    """All scenes as uint8 (N, 128, 128, 3) plus cfg.captions_per_scene captions for each,
+    and with `outlines` each scene's outline view (else None)."""
     chunk = 2000
-    jobs = [(min(chunk, cfg.scenes - i), cfg.seed * 7919 + i // chunk, cfg.captions_per_scene)
-            for i in range(0, cfg.scenes, chunk)]
+    jobs = [(min(chunk, cfg.scenes - i), cfg.seed * 7919 + i // chunk, cfg.captions_per_scene,
+             outlines) for i in range(0, cfg.scenes, chunk)]
     with ProcessPoolExecutor(cfg.workers) as pool:
         parts = list(pool.map(_render_chunk, jobs))
     images = np.concatenate([p[0] for p in parts])
     captions = [c for p in parts for c in p[1]]
-    return images, captions
+    return images, captions, np.concatenate([p[2] for p in parts]) if outlines else None
 
 
 def tokenize_all(tokenizer, captions, max_tokens):
@@ -250,19 +256,29 @@ def train_unet(latents, text: TextBank, cfg: Config, device):
 
 
 # 5. ControlNets --------------------------------------------------------------------------------
-def control_maps(images, detector, device, gen):
-    """Maps for a batch, as the lab's detectors make them (playground.detectors)."""
+def control_maps(images, detector, device, gen, outlines=None, sketch_share: float = 0.0):
+    """Maps for a batch, as the lab's detectors make them (playground.detectors). For the
+    scribble, a `sketch_share` of the batch is drawn from the `outlines` views instead."""
     import torch
     import torch.nn.functional as F
     from playground.detectors import canny_map
-    edges = np.stack([canny_map(im)[:, :, 0] for im in images])
+    n = len(images)
+    sketch = np.zeros(n, bool)
+    if detector == "scribble" and outlines is not None and sketch_share > 0:
+        sketch = (torch.rand(n, generator=gen, device=device) < sketch_share).cpu().numpy()
+    edges = np.stack([canny_map(o if s else im)[:, :, 0]
+                      for im, o, s in zip(images, outlines if sketch.any() else images, sketch)])
     x = torch.as_tensor(edges, device=device).float().div(255)[:, None]
     if detector == "scribble":
         # Thick strokes (the 3x3 dilation of scribble_map); a hand sketch draws fewer lines
-        # than canny finds, so blotches of the map are dropped at random.
+        # than canny finds, so blotches of the map are dropped at random: a quarter of a
+        # photo's map, and 0-70% of a sketch's.
         x = F.max_pool2d(x, 3, stride=1, padding=1)
-        keep = torch.rand((len(x), 1, 8, 8), device=device, generator=gen)
-        keep = F.interpolate(keep, size=x.shape[-2:], mode="bilinear") > 0.25
+        kept = torch.full((n,), 0.75, device=device)
+        s = torch.as_tensor(sketch, device=device)
+        kept = torch.where(s, 0.3 + 0.7 * torch.rand(n, device=device, generator=gen), kept)
+        keep = torch.rand((n, 1, 8, 8), device=device, generator=gen)
+        keep = F.interpolate(keep, size=x.shape[-2:], mode="bilinear") > 1 - kept.view(n, 1, 1, 1)
         x = x * keep
     return x.expand(-1, 3, -1, -1).contiguous()
 
@@ -288,9 +304,10 @@ def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5):
 
 
 def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Config, device,
-                     vae=None, start=None):
+                     vae=None, start=None, outlines=None):
     """`latents` are the images' (scaled) posterior means; with cfg.controlnet_jitter the moved
-    views are encoded batch by batch instead, which needs the `vae`. `start`: weights to resume."""
+    views are encoded batch by batch instead, which needs the `vae`. `start`: weights to resume.
+    `outlines`: the images' outline views, for cfg.scribble_sketch."""
     import copy
     import torch
     from diffusers import DDPMScheduler
@@ -309,14 +326,20 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
         pick = rng.integers(0, len(images), cfg.controlnet_batch)
         idx = torch.as_tensor(pick, device=device)
         batch = images[pick]
+        views = outlines[pick] if outlines is not None else None
         x0 = latents[idx] if latents is not None else None
         if cfg.controlnet_jitter > 0:
-            batch, moved = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen)
+            if views is None:
+                batch, moved = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen)
+            else:  # the same camera for a scene and its outlines: stacked as 6 channels
+                both, moved = camera_jitter(np.concatenate([batch, views], axis=3),
+                                            cfg.controlnet_jitter, cpu_gen)
+                batch, views = both[..., :3], both[..., 3:]
             if x0 is None:  # every view moved: nothing precomputed to reuse
                 x0 = encode_scaled(vae, batch, device)
             elif moved.any():  # only the moved views need the VAE (x0 is a copy)
                 x0[torch.as_tensor(moved, device=device)] = encode_scaled(vae, batch[moved], device)
-        cond = control_maps(batch, detector, device, gen)
+        cond = control_maps(batch, detector, device, gen, views, cfg.scribble_sketch)
         states = text.embed(idx, gen, cfg.controlnet_caption_dropout)
         noisy, noise, t = noisy_batch(x0, sched, gen)
         with autocast(device):
@@ -349,7 +372,8 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
     from playground.world.model import load_text_encoder, save_model, scheduler_config
     device = torch.device(device_name)
     t0 = time.time()
-    images, captions = render_dataset(cfg)
+    sketches = "scribble" in parts and cfg.scribble_sketch > 0
+    images, captions, outlines = render_dataset(cfg, outlines=sketches)
     print(f"[data] {len(images)} scenes rendered in {time.time() - t0:.0f}s", flush=True)
     if "vae" in parts:
         vae = train_vae(images, cfg, device)
@@ -383,7 +407,8 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
             from diffusers import ControlNetModel
             start = ControlNetModel.from_pretrained(init_from / f"controlnet-{detector}")
         nets[detector] = train_controlnet(unet, latents, images, text, detector, cfg, device,
-                                          vae=vae, start=start)
+                                          vae=vae, start=start,
+                                          outlines=outlines if detector == "scribble" else None)
         save()
     print(f"[done] {parts} in {time.time() - t0:.0f}s", flush=True)
 
