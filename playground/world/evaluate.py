@@ -13,7 +13,9 @@ reads what each generated image shows. Figures, each printed with its target:
 - prior: colour shares of "a cat" over seeds against the world's table;
 - ControlNet: F1 of the output's canny edges against the input map (2 px tolerance: a pixel
   matches if one of the other map lies within a 5x5 box), with and without ControlNet, on
-  held-out renders and on the same scenes through a moved camera (layouts no caption implies).
+  held-out renders and on the same scenes through a moved camera (layouts no caption implies);
+  for the scribble net also on hand sketches of those scenes (metrics.hand_sketch), with the
+  share of caption attributes the classifier still reads in the result.
 Every "renders" figure is the same measure on the world's own renders: the ceiling.
 """
 from __future__ import annotations
