@@ -120,5 +120,9 @@ def test_scribble_maps_mix_in_thinned_outline_sketches():
     assert kept.min() > 0.05 and kept.max() < 1.0 and kept.std() > 0.03  # thinned, by varying amounts
     same = control_maps(images, "scribble", "cpu", torch.Generator().manual_seed(0), outlines, 0.0)
     assert np.array_equal(same[:, 0].numpy() > 0, photo)  # share 0: the photo maps as before
+    from playground.world.train import edges_of  # the threaded canny the training uses
+    assert edges_of(images[:0]).shape == (0, 128, 128)
+    for part in (images[:1], images[:5], images):
+        assert np.array_equal(edges_of(part) > 0, edges(part))
     canny = control_maps(images, "canny", "cpu", torch.Generator().manual_seed(0), outlines, 1.0)
     assert np.array_equal(canny[:, 0].numpy() > 0, edges(images))  # canny never uses outlines

@@ -1,19 +1,26 @@
 """Train the embedded tiny-world model: VAE, UNet, then canny and scribble ControlNets.
 
-    python -m playground.world.train                  # the shipped weights (one H100, ~20 min)
+    python -m playground.world.train                  # the full recipe (one H100, ~22 min)
     python -m playground.world.train --smoke          # a CPU run of every part in < 2 minutes
     python -m playground.world.train --parts canny,scribble --init-from models/tiny-world
 
 Seeded end to end: the world is rendered from fixed seeds and every part draws its noise from
 its own torch.Generator, so the same command on the same hardware gives the same weights.
+
+The step counts are sized for 25 minutes of one H100, from its measured speeds: rendering
+160k scenes 35 s, VAE 0.075 s a step (batch 128), UNet 0.098 s a step (batch 256). A
+ControlNet step (batch 256) has not been timed there; at an estimated 0.18 s (the UNet's
+forward and backward plus the net's, with canny on the CPU in threads) the plan is
+35 + 262 (VAE) + ~20 (latents) + 588 (UNet) + 2 x 216 (ControlNets) = ~1340 s.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import math
+import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,18 +29,18 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Config:
-    scenes: int = 160_000         # ~6 passes at the UNet's step budget: no memorising
+    scenes: int = 160_000         # ~10 passes at the UNet's step budget: no memorising
     captions_per_scene: int = 4   # each at a random level of detail, vague to exhaustive
     workers: int = 16
-    vae_steps: int = 4000
+    vae_steps: int = 3500
     vae_batch: int = 128
     vae_lr: float = 1e-3
-    unet_steps: int = 9000
+    unet_steps: int = 6000
     unet_batch: int = 256
     unet_lr: float = 5e-4
     caption_dropout: float = 0.1  # the unconditional branch classifier-free guidance needs
     ema_decay: float = 0.9995
-    controlnet_steps: int = 2500
+    controlnet_steps: int = 1200
     controlnet_lr: float = 3e-4
     controlnet_caption_dropout: float = 0.5  # ControlNet's recipe: learn from the map alone
     controlnet_batch: int = 256
@@ -257,18 +264,30 @@ def train_unet(latents, text: TextBank, cfg: Config, device):
 
 
 # 5. ControlNets --------------------------------------------------------------------------------
+def edges_of(images) -> np.ndarray:
+    """Canny edges (N, H, W) as playground.detectors makes them, in threads: cv2 releases the
+    GIL, and on a GPU this CPU work would otherwise be a large part of a ControlNet step."""
+    from playground.detectors import canny_map
+    images = np.asarray(images)
+    if len(images) == 0:
+        return np.zeros(images.shape[:3], np.uint8)
+    chunks = np.array_split(images, min(8, os.cpu_count() or 1, len(images)))
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        parts = pool.map(lambda chunk: [canny_map(im)[:, :, 0] for im in chunk], chunks)
+        return np.stack([e for part in parts for e in part])
+
+
 def control_maps(images, detector, device, gen, outlines=None, sketch_share: float = 0.0):
     """Maps for a batch, as the lab's detectors make them (playground.detectors). For the
     scribble, a `sketch_share` of the batch is drawn from the `outlines` views instead."""
     import torch
     import torch.nn.functional as F
-    from playground.detectors import canny_map
     n = len(images)
     sketch = np.zeros(n, bool)
     if detector == "scribble" and outlines is not None and sketch_share > 0:
         sketch = (torch.rand(n, generator=gen, device=device) < sketch_share).cpu().numpy()
-    edges = np.stack([canny_map(o if s else im)[:, :, 0]
-                      for im, o, s in zip(images, outlines if sketch.any() else images, sketch)])
+    sources = np.where(sketch[:, None, None, None], outlines, images) if sketch.any() else images
+    edges = edges_of(sources)
     x = torch.as_tensor(edges, device=device).float().div(255)[:, None]
     if detector == "scribble":
         # Thick strokes (the 3x3 dilation of scribble_map); a hand sketch draws fewer lines
@@ -284,13 +303,14 @@ def control_maps(images, detector, device, gen, outlines=None, sketch_share: flo
     return x.expand(-1, 3, -1, -1).contiguous()
 
 
-def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5):
+def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5, device="cpu"):
     """A `share` of the batch zoomed in (1..max_zoom) on a random window, the rest untouched:
     the same scene with its horizon, walls and subject moved, as a student's sketch moves them.
-    Returns the images and which of them moved."""
+    Returns the images and which of them moved. The draws come from the CPU generator `gen`;
+    the resampling runs on `device`."""
     import torch
     import torch.nn.functional as F
-    x = torch.as_tensor(images_u8).permute(0, 3, 1, 2).float()
+    x = torch.as_tensor(images_u8).to(device).permute(0, 3, 1, 2).float()
     n = len(x)
     moved = torch.rand(n, generator=gen) < share
     zoom = torch.where(moved, 1 + (max_zoom - 1) * torch.rand(n, generator=gen), torch.ones(n))
@@ -299,9 +319,9 @@ def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5):
     theta[:, 0, 0] = theta[:, 1, 1] = 1 / zoom
     theta[:, 0, 2] = (2 * torch.rand(n, generator=gen) - 1) * reach
     theta[:, 1, 2] = (2 * torch.rand(n, generator=gen) - 1) * reach
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    grid = F.affine_grid(theta.to(device), list(x.shape), align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    return out.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy(), moved.numpy()
+    return out.round().clamp(0, 255).byte().permute(0, 2, 3, 1).cpu().numpy(), moved.numpy()
 
 
 def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Config, device,
@@ -331,10 +351,10 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
         x0 = latents[idx] if latents is not None else None
         if cfg.controlnet_jitter > 0:
             if views is None:
-                batch, moved = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen)
+                batch, moved = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen, device=device)
             else:  # the same camera for a scene and its outlines: stacked as 6 channels
                 both, moved = camera_jitter(np.concatenate([batch, views], axis=3),
-                                            cfg.controlnet_jitter, cpu_gen)
+                                            cfg.controlnet_jitter, cpu_gen, device=device)
                 batch, views = both[..., :3], both[..., 3:]
             if x0 is None:  # every view moved: nothing precomputed to reuse
                 x0 = encode_scaled(vae, batch, device)
