@@ -164,8 +164,7 @@ def test_tiny_evaluation_writes_json(quick_classifier, tmp_path):
 
 
 def test_hand_sketch_is_a_thinned_drawing_of_the_outlines():
-    import cv2
-    from playground.detectors import looks_like_sketch, scribble_map
+    from playground.detectors import canny_map, looks_like_sketch, scribble_map
     from playground.world import make_batch
     from playground.world.metrics import hand_sketch
     from playground.world.render import outline_view
@@ -174,7 +173,7 @@ def test_hand_sketch_is_a_thinned_drawing_of_the_outlines():
         drawing = hand_sketch(scene, np.random.default_rng(0))
         assert drawing.shape == (128, 128, 3) and looks_like_sketch(drawing)  # the app sees a sketch
         strokes = drawing[:, :, 0] < 128
-        outline = cv2.Canny(outline_view(scene), 100, 200) > 0
+        outline = canny_map(outline_view(scene))[:, :, 0] > 0
         assert strokes.any() and not (strokes & ~outline).any()  # only the scene's contours
         assert strokes.sum() < 0.95 * outline.sum()  # with parts left out
         assert np.array_equal(drawing, hand_sketch(scene, np.random.default_rng(0)))

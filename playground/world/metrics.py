@@ -96,8 +96,9 @@ def hand_sketch(scene, rng, keep: float = 0.67, size: int = 128) -> np.ndarray:
     """The scene as a student might sketch it: its outline view's edges as dark strokes on
     white paper, with blotches of them (about 1 - keep) left out."""
     import cv2
+    from playground.detectors import canny_map
     from playground.world.render import outline_view
-    edges = cv2.Canny(outline_view(scene, size), 100, 200) > 0
+    edges = canny_map(outline_view(scene, size))[:, :, 0] > 0
     cells = rng.random((8, 8)).astype(np.float32)
     edges &= cv2.resize(cells, (size, size), interpolation=cv2.INTER_LINEAR) < keep
     paper = np.full((size, size), 255, np.uint8)
