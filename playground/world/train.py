@@ -51,8 +51,9 @@ class Config:
     controlnet_resume: bool = False  # start from --init-from's ControlNets, not the UNet's copy
     # Share of scribble samples whose map is the scene's outlines (render.outline_view) with
     # a random 30-100% of it kept: a hand sketch has contours but no texture and leaves
-    # things out. Off by default: a 600-step CPU fine-tune at 0.5 raised caption adherence on
-    # hand sketches (94% -> 98%) but lowered moved-camera F1 (0.60 -> 0.56); see the model card.
+    # things out. Off by default: CPU fine-tunes at 0.5 and 0.3 kept the caption's content on
+    # hand sketches better (95% -> 97-98%) but followed the strokes less closely (F1 0.67 ->
+    # 0.64); see the model card.
     scribble_sketch: float = 0.0
     max_minutes: float = 0.0      # >0: stop a part early, keep what it learnt (safety net)
     seed: int = 0
