@@ -80,7 +80,7 @@ def test_camera_jitter_moves_the_layout_only_where_asked():
     horizon or a subject turns up where the world's fixed layouts never put it."""
     import torch
     from playground.world import make_batch
-    from playground.world.train import camera_jitter
+    from playground.world.train_controlnet import camera_jitter
     images, _, _ = make_batch(16, seed=3)
     same, none = camera_jitter(images, 0.0, torch.Generator().manual_seed(0))
     assert same.dtype == np.uint8 and same.shape == images.shape
@@ -103,7 +103,7 @@ def test_scribble_maps_mix_in_thinned_outline_sketches():
     from playground.detectors import canny_map
     from playground.world import make_batch
     from playground.world.render import outline_view
-    from playground.world.train import control_maps
+    from playground.world.train_controlnet import control_maps
     images, _, scenes = make_batch(8, seed=5)
     outlines = np.stack([outline_view(s) for s in scenes])
     assert not np.array_equal(outlines, images)  # most of the batch is not flat illustration
@@ -120,7 +120,7 @@ def test_scribble_maps_mix_in_thinned_outline_sketches():
     assert kept.min() > 0.05 and kept.max() < 1.0 and kept.std() > 0.03  # thinned, by varying amounts
     same = control_maps(images, "scribble", "cpu", torch.Generator().manual_seed(0), outlines, 0.0)
     assert np.array_equal(same[:, 0].numpy() > 0, photo)  # share 0: the photo maps as before
-    from playground.world.train import edges_of  # the threaded canny the training uses
+    from playground.world.train_controlnet import edges_of  # the threaded canny the training uses
     assert edges_of(images[:0]).shape == (0, 128, 128)
     for part in (images[:1], images[:5], images):
         assert np.array_equal(edges_of(part) > 0, edges(part))

@@ -1,0 +1,126 @@
+"""ControlNet training for the tiny world (run by train.py): control maps made as the lab's
+detectors make them, the camera jitter that moves the world's fixed layouts, and the loop."""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from playground.world.train import (Clock, Config, TextBank, autocast, diffusion_loss,
+                                    encode_scaled, lr_at, noisy_batch, optimizer_step)
+
+
+def edges_of(images) -> np.ndarray:
+    """Canny edges (N, H, W) as playground.detectors makes them, in threads: cv2 releases the
+    GIL, and on a GPU this CPU work would otherwise be a large part of a ControlNet step."""
+    from playground.detectors import canny_map
+    images = np.asarray(images)
+    if len(images) == 0:
+        return np.zeros(images.shape[:3], np.uint8)
+    chunks = np.array_split(images, min(8, os.cpu_count() or 1, len(images)))
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        parts = pool.map(lambda chunk: [canny_map(im)[:, :, 0] for im in chunk], chunks)
+        return np.stack([e for part in parts for e in part])
+
+
+def control_maps(images, detector, device, gen, outlines=None, sketch_share: float = 0.0):
+    """Maps for a batch, as the lab's detectors make them (playground.detectors). For the
+    scribble, a `sketch_share` of the batch is drawn from the `outlines` views instead."""
+    import torch
+    import torch.nn.functional as F
+    n = len(images)
+    sketch = np.zeros(n, bool)
+    if detector == "scribble" and outlines is not None and sketch_share > 0:
+        sketch = (torch.rand(n, generator=gen, device=device) < sketch_share).cpu().numpy()
+    sources = np.where(sketch[:, None, None, None], outlines, images) if sketch.any() else images
+    edges = edges_of(sources)
+    x = torch.as_tensor(edges, device=device).float().div(255)[:, None]
+    if detector == "scribble":
+        # Thick strokes (the 3x3 dilation of scribble_map); a hand sketch draws fewer lines
+        # than canny finds, so blotches of the map are dropped at random: a quarter of a
+        # photo's map, and 0-70% of a sketch's.
+        x = F.max_pool2d(x, 3, stride=1, padding=1)
+        kept = torch.full((n,), 0.75, device=device)
+        s = torch.as_tensor(sketch, device=device)
+        kept = torch.where(s, 0.3 + 0.7 * torch.rand(n, device=device, generator=gen), kept)
+        keep = torch.rand((n, 1, 8, 8), device=device, generator=gen)
+        keep = F.interpolate(keep, size=x.shape[-2:], mode="bilinear") > 1 - kept.view(n, 1, 1, 1)
+        x = x * keep
+    return x.expand(-1, 3, -1, -1).contiguous()
+
+
+def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5, device="cpu"):
+    """A `share` of the batch zoomed in (1..max_zoom) on a random window, the rest untouched:
+    the same scene with its horizon, walls and subject moved, as a student's sketch moves them.
+    Returns the images and which of them moved. The draws come from the CPU generator `gen`;
+    the resampling runs on `device`."""
+    import torch
+    import torch.nn.functional as F
+    x = torch.as_tensor(images_u8).to(device).permute(0, 3, 1, 2).float()
+    n = len(x)
+    moved = torch.rand(n, generator=gen) < share
+    zoom = torch.where(moved, 1 + (max_zoom - 1) * torch.rand(n, generator=gen), torch.ones(n))
+    reach = 1 - 1 / zoom  # the window stays inside the image: no invented borders
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1 / zoom
+    theta[:, 0, 2] = (2 * torch.rand(n, generator=gen) - 1) * reach
+    theta[:, 1, 2] = (2 * torch.rand(n, generator=gen) - 1) * reach
+    grid = F.affine_grid(theta.to(device), list(x.shape), align_corners=False)
+    out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return out.round().clamp(0, 255).byte().permute(0, 2, 3, 1).cpu().numpy(), moved.numpy()
+
+
+def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Config, device,
+                     vae=None, start=None, outlines=None):
+    """`latents` are the images' (scaled) posterior means; with cfg.controlnet_jitter the moved
+    views are encoded batch by batch instead, which needs the `vae`. `start`: weights to resume.
+    `outlines`: the images' outline views, for cfg.scribble_sketch."""
+    import copy
+    import torch
+    from diffusers import DDPMScheduler
+    from playground.world.model import new_controlnet, scheduler_config
+    torch.manual_seed(cfg.seed + 4)
+    net = (copy.deepcopy(start).float() if start is not None else new_controlnet(unet)).to(device).train()
+    cpu_gen = torch.Generator().manual_seed(cfg.seed + 7)
+    unet.to(device).eval().requires_grad_(False)
+    sched = DDPMScheduler.from_config(scheduler_config())
+    sched.alphas_cumprod = sched.alphas_cumprod.to(device)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.controlnet_lr, weight_decay=0.0)
+    gen = torch.Generator(device).manual_seed(cfg.seed + 5)
+    rng = np.random.default_rng(cfg.seed + 6)
+    clock = Clock(cfg, f"controlnet-{detector}")
+    for step in range(cfg.controlnet_steps):
+        pick = rng.integers(0, len(images), cfg.controlnet_batch)
+        idx = torch.as_tensor(pick, device=device)
+        batch = images[pick]
+        views = outlines[pick] if outlines is not None else None
+        x0 = latents[idx] if latents is not None else None
+        if cfg.controlnet_jitter > 0:
+            if views is None:
+                batch, moved = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen, device=device)
+            else:  # the same camera for a scene and its outlines: stacked as 6 channels
+                both, moved = camera_jitter(np.concatenate([batch, views], axis=3),
+                                            cfg.controlnet_jitter, cpu_gen, device=device)
+                batch, views = both[..., :3], both[..., 3:]
+            if x0 is None:  # every view moved: nothing precomputed to reuse
+                x0 = encode_scaled(vae, batch, device)
+            elif moved.any():  # only the moved views need the VAE (x0 is a copy)
+                x0[torch.as_tensor(moved, device=device)] = encode_scaled(vae, batch[moved], device)
+        cond = control_maps(batch, detector, device, gen, views, cfg.scribble_sketch)
+        states = text.embed(idx, gen, cfg.controlnet_caption_dropout)
+        noisy, noise, t = noisy_batch(x0, sched, gen)
+        with autocast(device):
+            down, mid = net(noisy, t, encoder_hidden_states=states, controlnet_cond=cond,
+                            return_dict=False)
+            out = unet(noisy, t, encoder_hidden_states=states,
+                       down_block_additional_residuals=down,
+                       mid_block_additional_residual=mid).sample
+        loss = diffusion_loss(out, noise, t, sched)
+        optimizer_step(opt, net, loss,
+                       lr_at(step, cfg.controlnet_steps, cfg.controlnet_lr, warmup=100))
+        if step % cfg.log_every == 0 or step == cfg.controlnet_steps - 1:
+            clock.log(step, cfg.controlnet_steps, loss=loss.item())
+        if clock.expired():
+            break
+    return net.eval()
