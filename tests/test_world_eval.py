@@ -12,7 +12,7 @@ from playground.world import VALUES, parse_prompt  # noqa: E402
 from playground.world.classifier import (AttributeClassifier, build_net,  # noqa: E402
                                          render_dataset, train_classifier)
 from playground.world.metrics import (adherence, build_prompt_set, edge_f1,  # noqa: E402
-                                      mean_pairwise, pixel_diversity, shares)
+                                      mean_pairwise, pixel_diversity, pooled_share, shares)
 from playground.world.model import MODEL_DIR  # noqa: E402
 
 
@@ -92,6 +92,9 @@ def test_adherence_and_shares():
     assert result["colour"] == {"share": 0.0, "n": 1}
     assert result["birds"]["share"] == 0.0 and result["birds_within_1"]["share"] == 1.0
     assert "light" not in result  # no prompt named it
+    # pooled: 2 of 3 subjects and 0 of 1 colour right; birds are left out when not asked for
+    assert pooled_share(named, predicted, ("subject", "colour")) == pytest.approx(2 / 4)
+    assert pooled_share(named, predicted, ("light",)) == 1.0  # nothing to judge
     table = {"ginger": 0.5, "black": 0.5}
     out = shares(["ginger", "ginger", "ginger", "white"], table)
     assert out["observed"] == {"ginger": 0.75, "black": 0.0}

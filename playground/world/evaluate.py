@@ -30,8 +30,8 @@ import numpy as np
 from playground.world import ATTRIBUTES, parse_prompt, render, sample_scene
 from playground.world.classifier import AttributeClassifier, render_dataset, train_classifier
 from playground.world.metrics import (TOLERANCE, adherence, build_prompt_set, detailed_prompt,
-                                      edge_f1, hand_sketch, mean_pairwise, moved_camera,
-                                      pixel_diversity, saturation, shares)
+                                      hand_sketch, mean_edge_f1, mean_pairwise, moved_camera,
+                                      pixel_diversity, pooled_share, saturation, shares)
 from playground.world.model import MODEL_DIR
 from playground.world.sampling import (EXAMPLE_PROMPTS, app_defaults, contact_sheet, controlnet_pipe,
                                        cpu_threads, generate, load_pipeline)
@@ -195,7 +195,7 @@ def run_control(ctx):
         controlled = generate(cn, captions, seeds, a.steps, a.guidance, cfg["batch"], control=maps)
 
         def mean_f1(images, tol=TOLERANCE, against=maps):
-            return float(np.mean([edge_f1(canny_map(im), m, tol)["f1"] for im, m in zip(images, against)]))
+            return mean_edge_f1(images, against, tol)
         with_cn, without = mean_f1(controlled), mean_f1(plain)
         f = figures[name] = {"f1": with_cn, "f1_without": without, "ratio": with_cn / max(without, 1e-6),
                              "f1_1px": mean_f1(controlled, 1), "f1_without_1px": mean_f1(plain, 1),
@@ -231,20 +231,15 @@ def sketch_figures(ctx, cn, scenes, captions, seeds, plain):
     """Scribble ControlNet on hand-sketch-like drawings of the held-out scenes (outlines only,
     a third of them left out, dark strokes on white paper through the app's scribble_map):
     does the picture follow the strokes, and does it still show what the caption says?"""
-    from playground.detectors import canny_map, scribble_map
+    from playground.detectors import scribble_map
     clf, cfg, a = ctx["clf"], ctx["cfg"], ctx["args"]
     rng = np.random.default_rng(a.seed + 5)
     maps = [scribble_map(hand_sketch(s, rng)) for s in scenes]
     images = generate(cn, captions, seeds, a.steps, a.guidance, cfg["batch"], control=maps)
     named = [parse_prompt(c) for c in captions]
-
-    def mean_share(predicted):  # over the targeted attributes each caption names
-        hits = [p[k] == n[k] for n, p in zip(named, predicted) for k in TARGETS if k in n]
-        return float(np.mean(hits)) if hits else 1.0
-    f1 = [float(np.mean([edge_f1(canny_map(im), m)["f1"] for im, m in zip(x, maps)]))
-          for x in (images, plain)]
-    fig = {"f1": f1[0], "f1_without": f1[1], "adherence": mean_share(clf.predict(images)),
-           "adherence_without": mean_share(clf.predict(plain))}
+    fig = {"f1": mean_edge_f1(images, maps), "f1_without": mean_edge_f1(plain, maps),
+           "adherence": pooled_share(named, clf.predict(images), TARGETS),
+           "adherence_without": pooled_share(named, clf.predict(plain), TARGETS)}
     return fig, [row(f"scribble, hand sketch: F1 {fig['f1']:.2f} / without {fig['f1_without']:.2f}, ratio",
                      fig["f1"] / max(fig["f1_without"], 1e-6), fmt="{:.2f}"),
                  row(f"scribble, hand sketch: caption adherence (without ControlNet "

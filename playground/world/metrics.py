@@ -30,6 +30,19 @@ def edge_f1(pred, ref, tolerance: int = TOLERANCE) -> dict[str, float]:
     return {"f1": f1, "precision": precision, "recall": recall}
 
 
+def mean_edge_f1(images, maps, tolerance: int = TOLERANCE) -> float:
+    """Mean edge F1 of each image's canny edges (the app's canny_map) against its map."""
+    from playground.detectors import canny_map
+    return float(np.mean([edge_f1(canny_map(im), m, tolerance)["f1"] for im, m in zip(images, maps)]))
+
+
+def pooled_share(named: list[dict], predicted: list[dict], attributes) -> float:
+    """adherence() pooled over `attributes`: the share of all (prompt, attribute) pairs right."""
+    per = {k: v for k, v in adherence(named, predicted).items() if k in attributes}
+    n = sum(v["n"] for v in per.values())
+    return sum(v["share"] * v["n"] for v in per.values()) / n if n else 1.0
+
+
 def _grey64(images) -> np.ndarray:
     return np.stack([np.asarray(Image.fromarray(np.asarray(im)).convert("L")
                                 .resize((64, 64), Image.BILINEAR), np.float32) / 255
