@@ -271,6 +271,11 @@ def load_parts(folder: Path, device):
     return vae.float().eval(), unet.float().to(device).eval()
 
 
+def load_controlnet(folder: Path, detector: str):
+    from diffusers import ControlNetModel
+    return ControlNetModel.from_pretrained(folder / f"controlnet-{detector}", use_safetensors=True)
+
+
 def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device_name: str):
     import torch
     from diffusers import DDIMScheduler
@@ -295,10 +300,9 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
     text = TextBank(tokenizer, encoder, captions, device)
     nets = {}
     if init_from:  # keep the ControlNets this run does not retrain
-        from diffusers import ControlNetModel
         for d in ("canny", "scribble"):
             if d not in parts and (init_from / f"controlnet-{d}").exists():
-                nets[d] = ControlNetModel.from_pretrained(init_from / f"controlnet-{d}")
+                nets[d] = load_controlnet(init_from, d)
 
     def save():  # after every part, so a run cut short still leaves usable weights
         save_model(out, unet, vae, DDIMScheduler(**scheduler_config()), nets)
@@ -308,10 +312,7 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
         unet = train_unet(latents, text, cfg, device)
         save()
     for detector in [p for p in parts if p in ("canny", "scribble")]:
-        start = None
-        if cfg.controlnet_resume:
-            from diffusers import ControlNetModel
-            start = ControlNetModel.from_pretrained(init_from / f"controlnet-{detector}")
+        start = load_controlnet(init_from, detector) if cfg.controlnet_resume else None
         nets[detector] = train_controlnet(unet, latents, images, text, detector, cfg, device,
                                           vae=vae, start=start,
                                           outlines=outlines if detector == "scribble" else None)
@@ -341,6 +342,8 @@ def main():
     parts = args.parts.split(",")
     if "vae" not in parts and args.init_from is None:
         parser.error("--init-from is needed when the VAE is not trained")
+    if cfg.controlnet_resume and args.init_from is None:
+        parser.error("--controlnet-resume needs --init-from (the folder whose ControlNets to resume)")
     import torch
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda":
