@@ -10,12 +10,12 @@ from __future__ import annotations
 def build_app(lab=None, preload: bool = False):
     """The gr.Blocks app with its queue configured; `lab` defaults to Lab() (embedded model).
     preload=True loads the model in the background while the page is served."""
-    from playground.ui import build_blocks
+    from playground.ui.layout import build_blocks
 
     return build_blocks(lab, preload)
 
 
 if __name__ == "__main__":
-    from playground.ui import launch_kwargs
+    from playground.ui.layout import launch_kwargs
 
     build_app(preload=True).launch(**launch_kwargs())

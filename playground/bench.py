@@ -4,7 +4,7 @@
     python -m playground.bench --tiny --steps 8   # the tests' tiny random pipeline (no weights)
     python -m playground.bench --model stabilityai/sd-turbo --steps 1 --size 512
 
-Timings live here and not in the tests, which stay about behaviour (DESIGN.md rule 11).
+Timings live here and not in the tests, which stay about behaviour (docs/design.md).
 """
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ import sys
 import time
 
 import numpy as np
+
+from playground.lab import Lab
+from playground.tiny import tiny_pipeline
 
 
 def peak_memory() -> dict:
@@ -29,11 +32,7 @@ def peak_memory() -> dict:
 
 
 def build_lab(model: str | None, tiny: str | None):
-    from playground.lab import Lab
-
     if tiny:
-        from playground.tiny import tiny_pipeline
-
         return Lab(pipeline=tiny_pipeline(tiny), model=f"tiny-{tiny}")
     return Lab(model=model)
 
@@ -42,7 +41,7 @@ def run_bench(lab, steps: int | None = None, size: int | None = None, seeds: int
               prompt: str = "a cat") -> dict:
     """Time `seeds` sequential generate() calls against one seed_grid() of the same seeds."""
     # 1. settle: load the model and pay first-call costs outside the timings
-    lab.manager.progress = False
+    lab.progress = False
     settings = {"num_inference_steps": steps, "width": size, "height": size}
     settings = {k: v for k, v in settings.items() if v is not None}
     lab.generate(prompt, seed=0, **settings)
@@ -58,7 +57,7 @@ def run_bench(lab, steps: int | None = None, size: int | None = None, seeds: int
     diff = max(int(np.abs(np.asarray(a.image, np.int16) - np.asarray(b.image, np.int16)).max())
                for a, b in zip(singles, grid))
     p = singles[0].params
-    return {"model": lab.model, "device": lab.device, "dtype": str(lab.manager.dtype).replace("torch.", ""),
+    return {"model": lab.model, "device": lab.device, "dtype": str(lab.dtype).replace("torch.", ""),
             "size": f"{p['width']}x{p['height']}", "steps": p["num_inference_steps"], "scheduler": p["scheduler"],
             "seeds": seeds, "seconds_per_image": sequential / seeds, "sequential_s": sequential,
             "batched_s": batched, "speedup": sequential / batched, "max_pixel_diff": diff,

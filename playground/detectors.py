@@ -1,14 +1,18 @@
 """Control maps that need no downloaded weights: canny edges and scribbles.
 
-Training (playground.world.train) and the lab both call these, so the ControlNets see at
+Training (workshop.train_controlnet) and the lab both call these, so the ControlNets see at
 inference exactly the kind of map they were trained on. Canny is the same cv2.Canny call that
 controlnet_aux.CannyDetector makes, at the image's own resolution (CannyDetector would first
 resize to 512, which changes edge thickness relative to a 128 px model).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from PIL import Image
+
+from playground.registry import check_hub
 
 CANNY_LOW, CANNY_HIGH = 100, 200
 
@@ -58,4 +62,42 @@ def scribble_map(image, width: int | None = None) -> np.ndarray:
     return np.repeat(strokes[:, :, None], 3, axis=2)
 
 
-DETECTORS = {"canny": canny_map, "scribble": scribble_map}
+# Every detector the lab knows, in the order a picker shows them; the first two need no weights.
+DETECTORS = ("canny", "scribble", "depth", "openpose")
+OFFLINE = {"canny": canny_map, "scribble": scribble_map}
+# controlnet_aux's weights for the hub detectors, and a file to probe the cache with.
+ANNOTATORS = {"depth": ("MidasDetector", "dpt_hybrid-midas-501f0c75.pt"),
+              "openpose": ("OpenposeDetector", "body_pose_model.pth")}
+ANNOTATOR_REPO = "lllyasviel/Annotators"
+
+
+def check_detector(detector, available, model: str) -> str:
+    """The detector, if `model` pairs it with a ControlNet; else a ValueError naming the choices."""
+    if detector not in DETECTORS:
+        raise ValueError(f"detector must be one of {', '.join(DETECTORS)}, got {detector!r}")
+    if detector not in available:
+        have = ", ".join(d for d in DETECTORS if d in available) or "none"
+        raise ValueError(f"detector must be one with a ControlNet for {model} ({have}), got {detector!r}")
+    return detector
+
+
+@lru_cache(maxsize=2)
+def _hub_detector(detector: str):
+    class_name, probe = ANNOTATORS[detector]
+    check_hub(ANNOTATOR_REPO, probe)  # a clear error offline, before a slow import and a download
+    import controlnet_aux
+
+    return getattr(controlnet_aux, class_name).from_pretrained(ANNOTATOR_REPO)
+
+
+def control_map(source: Image.Image, detector: str) -> Image.Image:
+    """The control map of an RGB image already at the generation size (white lines on black
+    for edges); canny and scribble run here, depth and openpose through controlnet_aux."""
+    if detector in OFFLINE:
+        return Image.fromarray(OFFLINE[detector](source))
+    if detector not in ANNOTATORS:
+        raise ValueError(f"detector must be one of {', '.join(DETECTORS)}, got {detector!r}")
+    width, height = source.size
+    result = _hub_detector(detector)(source, detect_resolution=max(width, height),
+                                     image_resolution=max(width, height))
+    return result.convert("RGB").resize((width, height), Image.Resampling.BILINEAR)

@@ -20,7 +20,6 @@ PathLike = Union[str, Path]
 PAGE = (1240, 1754)  # A4 portrait at 150 dpi
 DPI = 150.0
 PANEL_FILE = "panel_{:02d}.png"
-ZIP_FILES = ("portfolio.png", "portfolio.pdf", "portfolio.json")
 
 
 def _check(panels: Sequence[Panel]) -> list[Panel]:

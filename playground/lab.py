@@ -1,4 +1,4 @@
-"""Lab: the playground's public Python API, one method per exercise (see DESIGN.md).
+"""Lab: the playground's public Python API and the only door to the models (docs/design.md).
 
     from playground import Lab
     lab = Lab()                                   # the embedded model, CPU or GPU
@@ -15,12 +15,15 @@ from typing import Any, Mapping, Sequence, TypedDict, Unpack
 
 from PIL import Image
 
+from playground import prior
+from playground.detectors import DETECTORS, check_detector
 from playground.exercises import bandit as _bandit
-from playground.exercises import common, controlnet, generate, img2img, prompt_styles, trajectory, triptych, xy_grid
+from playground.exercises import (common, controlnet, generate, img2img, negation, prompt_styles, trajectory,
+                                  triptych, xy_grid)
 from playground.panels import Panel, compose
 from playground.params import SCHEDULERS, GenerationParams
 from playground.pipelines import PipelineManager, check_available
-from playground.registry import resolve_model
+from playground.registry import ModelSpec, resolve_model
 
 
 class Settings(TypedDict, total=False):
@@ -38,7 +41,7 @@ class Lab:
     """The lab exercises on one model.
 
     Lab(pipeline=pipe, pipeline_options={...}) wraps a pipeline you built yourself; the options
-    go to PipelineManager.from_pipeline (controlnets, steps, guidance, scheduler, ...).
+    go to PipelineManager (controlnets, steps, guidance, scheduler, ...).
     """
 
     def __init__(self, model: str | None = None, device: str | None = None, dtype=None, *,
@@ -47,13 +50,13 @@ class Lab:
         if manager is not None:
             self.manager = manager
         elif pipeline is not None:
-            self.manager = PipelineManager.from_pipeline(pipeline, model=model or "custom", **(pipeline_options or {}))
+            self.manager = PipelineManager(model, pipeline=pipeline, **(pipeline_options or {}))
         else:
             self.manager = PipelineManager(model, device, dtype)
             # Fail now, with a clear message, rather than at the first button press.
             check_available(self.manager.spec)
 
-    # ------------------------------------------------------------------ model facts
+    # ------------------------------------------------------------------ model facts (no loading)
     @property
     def model(self) -> str:
         return self.manager.model
@@ -62,12 +65,40 @@ class Lab:
     def device(self) -> str:
         return self.manager.device
 
-    def defaults(self) -> dict:
-        """The current model's default settings (what a setting left out becomes)."""
-        spec = self.manager.spec
+    @property
+    def dtype(self):
+        return self.manager.dtype
+
+    @property
+    def family(self) -> str:
+        """The model family of presets/models.yaml: embedded, sd1.x, sd2.x or sdxl."""
+        return self.manager.spec.family
+
+    @property
+    def progress(self) -> bool:
+        """Whether pipelines show tqdm bars (the UI turns them into gr.Progress)."""
+        return self.manager.progress
+
+    @progress.setter
+    def progress(self, on: bool) -> None:
+        self.manager.progress = bool(on)
+
+    @property
+    def loaded(self) -> bool:
+        return self.manager.loaded
+
+    def _spec(self, model: str | None) -> ModelSpec:
+        if model is None or model == self.model or not self.manager.registry:
+            return self.manager.spec
+        return resolve_model(model, self.manager.registry)
+
+    def defaults(self, model: str | None = None) -> dict:
+        """A model's default settings (what a setting left out becomes), read from the registry
+        without loading anything; model None: the current model."""
+        spec = self._spec(model)
         return {"negative_prompt": "", "num_inference_steps": spec.steps, "guidance_scale": spec.guidance,
                 "scheduler": spec.scheduler, "width": spec.size, "height": spec.size,
-                "max_size": spec.max_size, "max_batch": common.max_batch(self.manager)}
+                "max_size": spec.max_size, "max_batch": common.max_batch(spec)}
 
     def models(self) -> dict[str, str]:
         """Registry id -> label, for a model picker."""
@@ -77,9 +108,10 @@ class Lab:
     def schedulers() -> list[str]:
         return list(SCHEDULERS)
 
-    def detectors(self) -> list[str]:
-        """Control-map detectors the current model has a ControlNet for."""
-        return [d for d in controlnet.DETECTORS if d in self.manager.spec.controlnets]
+    def detectors(self, model: str | None = None) -> list[str]:
+        """Control-map detectors a model has a ControlNet for (no loading); model None: the current one."""
+        nets = self._spec(model).controlnets
+        return [d for d in DETECTORS if d in nets]
 
     def switch_model(self, model: str) -> None:
         """Use another registry model; the current one's memory is freed first.
@@ -91,6 +123,14 @@ class Lab:
             check_available(resolve_model(model, self.manager.registry))
         self.manager.switch(model)
 
+    def preload(self, warm_up: bool = True) -> None:
+        """Load the model now instead of at the first call. warm_up also runs one 1-step image:
+        on a CPU the first pipeline call costs several seconds more than the next ones."""
+        with self.manager.lock:
+            self.manager.base  # noqa: B018 - the property loads the pipeline
+        if warm_up:
+            self.generate("warm-up", seed=0, num_inference_steps=1)
+
     def params(self, prompt: str, seed: int | None = None, **settings: Any) -> GenerationParams:
         """Validated parameters with the model's defaults filled in (seed None: a random one)."""
         return self._params(prompt, seed, **settings)
@@ -99,15 +139,15 @@ class Lab:
                 num_inference_steps: int | None = None, guidance_scale: float | None = None,
                 scheduler: str | None = None, width: int | None = None, height: int | None = None,
                 **extra: Any) -> GenerationParams:
+        # The Lab's door: every setting is checked here (GenerationParams), the size cap where
+        # every generation passes (exercises.common.render), before any work starts.
         spec = self.manager.spec
-        params = GenerationParams(
+        return GenerationParams(
             prompt=prompt, negative_prompt=negative_prompt or "",
             num_inference_steps=spec.steps if num_inference_steps is None else num_inference_steps,
             guidance_scale=spec.guidance if guidance_scale is None else guidance_scale,
             scheduler=scheduler or spec.scheduler, width=width or spec.size, height=height or spec.size,
             seed=common.random_seed() if seed is None else seed, **extra)
-        params.check_size(spec.max_size)
-        return params
 
     # ------------------------------------------------------------------ exercises
     def generate(self, prompt: str, seed: int | None = None, **settings: Unpack[Settings]) -> Panel:
@@ -141,6 +181,12 @@ class Lab:
         return xy_grid.xy_grid(self.manager, self._params(prompt, seed, **settings),
                                x_axis, x_values, y_axis, y_values, image)
 
+    def negation(self, prompt: str, thing: str, seed: int | None = None,
+                 **settings: Unpack[Settings]) -> list[Panel]:
+        """Three ways to ask for less of `thing` on one seed: not at all, "no <thing>" in the
+        prompt, <thing> as the negative prompt (the settings' own negative prompt is replaced)."""
+        return negation.negation(self.manager, self._params(prompt, seed, **settings), thing)
+
     def img2img_strength(self, image: Image.Image, prompt: str, strengths: Sequence[float] = (0.2, 0.5, 0.8),
                          seed: int | None = None, **settings: Unpack[Settings]) -> list[Panel]:
         """Image-to-image at several strengths; each panel reports its SSIM against the input."""
@@ -150,6 +196,7 @@ class Lab:
                    scales: Sequence[float] = (1.0,), seed: int | None = None,
                    **settings: Unpack[Settings]) -> controlnet.ControlNetPanels:
         """ControlNet panels per scale; the result's .control_map is the map they followed."""
+        check_detector(detector, self.detectors(), self.model)
         return controlnet.controlnet(self.manager, self._params(prompt, seed, **settings), image, detector, scales)
 
     def control_map(self, image: Image.Image, detector: str = "canny", width: int | None = None,
@@ -175,6 +222,22 @@ class Lab:
         panel.params["variant"] = choice.index
         panel.caption = f"variant {choice.index + 1} · seed {choice.seed}"
         return panel
+
+    def batch(self, prompts: Sequence[str], seeds: Sequence[int], control_images: Sequence[Image.Image] | None = None,
+              detector: str | None = None, controlnet_conditioning_scale: float = 1.0,
+              **settings: Unpack[Settings]) -> list[Panel]:
+        """Many (prompt, seed) pairs in as few batched calls as the model allows (the
+        evaluation's path). With control_images (one per prompt, already control maps at the
+        generation size) every image goes through the detector's ControlNet."""
+        return generate.batch(self.manager, self._params("-", 0, **settings), prompts, seeds, control_images,
+                              detector and check_detector(detector, self.detectors(), self.model), controlnet_conditioning_scale)
+
+    def prior(self, prompt: str, panels: Sequence[Panel]) -> dict:
+        """The embedded model's prior against the world's truth for the attribute the prompt
+        leaves open: {"attribute", "observed", "truth", "gap"} (see playground.prior)."""
+        if self.family != "embedded":
+            raise ValueError(f"prior comparison needs the embedded model (tiny-world), got {self.model}")
+        return prior.compare(prompt, panels)
 
     # ------------------------------------------------------------------ output
     @staticmethod

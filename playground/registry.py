@@ -15,12 +15,14 @@ from urllib.parse import urlparse
 
 from playground.params import SCHEDULERS
 
-# family -> (text-to-image, image-to-image, ControlNet) pipeline class names in diffusers
-_SD = ("StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline", "StableDiffusionControlNetPipeline")
-FAMILY_CLASSES = {
+# {family: {task: pipeline class name in diffusers}}; a new task (inpainting, ...) is one
+# more key per family, and PipelineManager derives it from the base like the others.
+_SD = {"text2img": "StableDiffusionPipeline", "img2img": "StableDiffusionImg2ImgPipeline",
+       "controlnet": "StableDiffusionControlNetPipeline"}
+TASK_CLASSES: dict[str, dict[str, str]] = {
     "embedded": _SD, "sd1.x": _SD, "sd2.x": _SD,
-    "sdxl": ("StableDiffusionXLPipeline", "StableDiffusionXLImg2ImgPipeline",
-             "StableDiffusionXLControlNetPipeline"),
+    "sdxl": {"text2img": "StableDiffusionXLPipeline", "img2img": "StableDiffusionXLImg2ImgPipeline",
+             "controlnet": "StableDiffusionXLControlNetPipeline"},
 }
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
@@ -47,8 +49,8 @@ class ModelSpec:
     controlnets: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.family not in FAMILY_CLASSES:
-            raise ValueError(f"family must be one of {', '.join(FAMILY_CLASSES)}, got {self.family!r} ({self.id})")
+        if self.family not in TASK_CLASSES:
+            raise ValueError(f"family must be one of {', '.join(TASK_CLASSES)}, got {self.family!r} ({self.id})")
         if self.scheduler not in SCHEDULERS:
             raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {self.scheduler!r} ({self.id})")
 

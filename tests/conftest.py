@@ -26,7 +26,7 @@ def build_tiny_lab(family: str):
     nets = {"canny": tiny_controlnet(pipe.unet, seed=1), "scribble": tiny_controlnet(pipe.unet, seed=2)}
     lab = Lab(pipeline=pipe, model=f"tiny-{family}",
               pipeline_options=dict(controlnets=nets, steps=TINY_STEPS, guidance=5.0, scheduler="DDIM"))
-    lab.manager.progress = False
+    lab.progress = False
     return lab
 
 
@@ -66,3 +66,18 @@ def pixels(image):
 
 def max_diff(a, b) -> int:
     return int(np.abs(pixels(a) - pixels(b)).max())
+
+
+# Fixtures that build a pipeline (or the app on one): a test that takes one is integration.
+PIPELINE_FIXTURES = {"lab", "xl_lab", "any_lab", "demo", "server", "client"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        marks = {m.name for m in item.iter_markers()}
+        if "slow" in marks or "integration" in marks:
+            continue
+        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.fast)

@@ -1,7 +1,7 @@
 """app.py and the Blocks it builds: inert on import, every endpoint named, one model queue, Spaces.
 
-The endpoint names listed here are the public API (README "The app's API"); a new endpoint
-must be added here and to tests/test_app_client.py, which calls each one.
+The endpoint names come from the exercise descriptors (playground/ui/catalog.py): they are
+the public API (README "The app's API"), and tests/test_app_client.py calls each one.
 """
 from __future__ import annotations
 
@@ -17,17 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from playground.ui import catalog
+
 ROOT = Path(__file__).resolve().parents[1]
-MODEL_ENDPOINTS = {"triptych", "prompt_styles", "seed_grid", "xy_grid", "bandit_start", "bandit_like",
-                   "bandit_dislike", "img2img", "controlnet", "denoising"}
-PANEL_TABS = ("triptych", "prompt_styles", "seed_grid", "xy_grid", "bandit", "img2img", "controlnet", "denoising")
-SEED_TABS = ("triptych", "prompt_styles", "xy_grid", "img2img", "controlnet", "denoising")
-SEND_TABS = ("triptych", "prompt_styles", "seed_grid", "xy_grid", "controlnet", "denoising")
-CHEAP_ENDPOINTS = (
-    {"model_defaults", "triptych_values", "img2img_check_upload", "controlnet_detectors", "portfolio_preview",
-     "portfolio_export", "portfolio_remove", "read_params", "restore_settings"}
-    | {f"{t}_add_selected" for t in PANEL_TABS} | {f"{t}_add_all" for t in PANEL_TABS}
-    | {f"{t}_new_seed" for t in SEED_TABS} | {f"{t}_send_to_img2img" for t in SEND_TABS})
+MODEL_ENDPOINTS = catalog.model_endpoints()
+CHEAP_ENDPOINTS = catalog.cheap_endpoints()
+PANEL_TABS = tuple(ex.id for ex in catalog.EXERCISES if ex.panels)
+SEED_TABS = tuple(ex.id for ex in catalog.EXERCISES if ex.seed)
+SEND_TABS = tuple(ex.id for ex in catalog.EXERCISES if ex.send)
 PUBLIC_ENDPOINTS = MODEL_ENDPOINTS | CHEAP_ENDPOINTS
 
 
@@ -80,7 +77,7 @@ def test_triptych_add_buttons_take_the_three_notes(demo):
 
 
 def test_launch_settings_cap_uploads():
-    from playground.ui import launch_kwargs
+    from playground.ui.layout import launch_kwargs
     from playground.uploads import MAX_FILE_BYTES
     import gradio.utils
 
@@ -101,7 +98,7 @@ def test_spaces_gpu_wraps_generation_only(monkeypatch, lab):
     import app
     app.build_app(lab)
     assert set(wrapped) == {"run_triptych", "run_prompt_styles", "run_seed_grid", "run_xy_grid", "start_bandit",
-                            "vote", "run_img2img", "run_controlnet", "run_trajectory"}
+                            "vote", "run_img2img", "run_controlnet", "run_trajectory", "run_negation"}
     assert len(wrapped) == len(MODEL_ENDPOINTS)
 
 
@@ -111,6 +108,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / "models/tiny-world/model_index.json").is_file(), reason="embedded model not present")
 def test_python_app_py_serves_the_page(tmp_path):
     """The README's run command, for real: the first page must come quickly (budget 20 s)."""
@@ -143,7 +141,7 @@ def test_python_app_py_serves_the_page(tmp_path):
 def serve_app(lab):
     """The real app on a free loopback port, closed afterwards; yields its URL."""
     import app
-    from playground.ui import launch_kwargs
+    from playground.ui.layout import launch_kwargs
 
     demo = app.build_app(lab)
     port = _free_port()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_app import PUBLIC_ENDPOINTS, serve_app
+from test_app import PANEL_TABS, PUBLIC_ENDPOINTS, SEED_TABS, SEND_TABS, serve_app
 from test_ui_helpers import settings_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -69,20 +69,21 @@ def test_every_endpoint_answers(client, lab, files):
     assert cmap and len(panels) == 1
     strip, gif, steps = call("denoising", "sunset", 7, 1, **s)
     assert gif.endswith(".gif") and len(steps) == s["num_inference_steps"]
+    assert len(call("negation", "a house in a meadow", "birds", 3, **s)) == 3
     # 2. small helpers
     assert call("model_defaults", lab.model)[0]["value"] == lab.defaults()["num_inference_steps"]
     assert call("triptych_values", "scheduler").startswith("DDIM")
     assert call("img2img_check_upload", photo, 64, 64)
     assert call("controlnet_detectors", lab.model)["value"] in lab.detectors()
-    for tab in ("triptych", "prompt_styles", "xy_grid", "img2img", "controlnet", "denoising"):
+    for tab in SEED_TABS:
         assert 0 <= call(f"{tab}_new_seed") <= 4294967295
     # 3. the portfolio: add all from every tab (each tab's last result lives in this session)
-    for tab in ("triptych", "prompt_styles", "seed_grid", "xy_grid", "bandit", "img2img", "controlnet", "denoising"):
+    for tab in PANEL_TABS:
         badge = call(f"{tab}_add_all")[0]
         with pytest.raises(AppError, match="click a panel"):  # selection is a browser click
             call(f"{tab}_add_selected")
-    assert "18 panels" in badge  # 3 + 3 + 2 + 4 + 1 + 2 + 1 + 2 steps
-    for tab in ("triptych", "prompt_styles", "seed_grid", "xy_grid", "controlnet", "denoising"):
+    assert "21 panels" in badge  # 3 + 3 + 2 + 4 + 1 + 2 + 1 + 2 steps + 3 negation
+    for tab in SEND_TABS:
         with pytest.raises(AppError, match="click a panel"):
             call(f"{tab}_send_to_img2img")
     assert call("portfolio_preview", [0, 1, 2], "Title", "Statement.")
@@ -93,7 +94,7 @@ def test_every_endpoint_answers(client, lab, files):
     assert params["prompt"] == "a fox" and params["seed"] == 7
     restored = call("restore_settings", params, "img2img")
     assert any(isinstance(r, dict) and r.get("value") == "a fox" for r in restored)
-    assert "17 panels" in call("portfolio_remove", [0])[0]
+    assert "20 panels" in call("portfolio_remove", [0])[0]
     assert called == PUBLIC_ENDPOINTS, PUBLIC_ENDPOINTS - called
 
 

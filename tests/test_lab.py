@@ -1,11 +1,13 @@
-"""The public Lab API of DESIGN.md, on the tiny pipeline (and the embedded model when present)."""
+"""The public Lab API of docs/design.md, on the tiny pipeline (and the embedded model when present)."""
 import pytest
 from conftest import PIXEL_TOLERANCE, TINY_STEPS, max_diff
 
 from playground import Lab, Panel, read_params
 from playground import pipelines
 from playground.params import SCHEDULERS
-from playground.world.model import MODEL_DIR
+from pathlib import Path
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "tiny-world"
 
 
 def test_defaults_come_from_the_model(lab):
@@ -85,15 +87,16 @@ def test_default_lab_without_weights_says_how_to_get_them(tmp_path, monkeypatch)
     (tmp_path / "presets" / "models.yaml").write_text(
         "default: tiny-world\nmodels:\n  - {id: tiny-world, path: models/tiny-world, family: embedded}\n")
     monkeypatch.setattr(pipelines, "PRESETS_DIR", tmp_path / "presets")
-    with pytest.raises(FileNotFoundError, match="python -m playground.world.model --init-random"):
+    with pytest.raises(FileNotFoundError, match="python -m workshop.model --init-random"):
         Lab()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not any((MODEL_DIR / "unet").glob("*.safetensors")), reason="models/tiny-world has no weights yet")
 def test_default_lab_runs_the_embedded_model():
     lab = Lab()
-    lab.manager.progress = False
-    assert lab.model == "tiny-world" and lab.manager.spec.family == "embedded"
+    lab.progress = False
+    assert lab.model == "tiny-world" and lab.family == "embedded"
     grid = lab.seed_grid("a cat", seeds=[0, 4294967295], num_inference_steps=2)
     single = lab.generate("a cat", seed=4294967295, num_inference_steps=2)
     assert grid[0].image.size == (128, 128)
@@ -114,3 +117,35 @@ def test_switching_to_an_unavailable_model_keeps_the_current_one(tmp_path, monke
     with pytest.raises(RuntimeError, match="stabilityai/sd-turbo"):
         lab.switch_model("stabilityai/sd-turbo")
     assert lab.model == "tiny" and lab.manager.loaded
+
+
+def test_model_facts_for_another_model_need_no_loading(monkeypatch):
+    monkeypatch.delenv("PLAYGROUND_MAX_BATCH", raising=False)
+    lab = Lab()  # the embedded model, not loaded
+    turbo = lab.defaults("stabilityai/sd-turbo")
+    assert (turbo["num_inference_steps"], turbo["guidance_scale"], turbo["width"]) == (1, 0.0, 512)
+    assert lab.detectors("stabilityai/sd-turbo") == []
+    assert lab.detectors() == ["canny", "scribble"] and lab.defaults()["width"] == 128
+    assert "depth" in lab.detectors("stable-diffusion-v1-5/stable-diffusion-v1-5")
+    with pytest.raises(ValueError, match="model must be one of"):
+        lab.defaults("someone/unknown-model")
+    assert not lab.loaded
+
+
+def test_batch_gives_each_prompt_its_own_seed(lab):
+    panels = lab.batch(["a cat", "a red car"], [3, 4])
+    assert [p.params["prompt"] for p in panels] == ["a cat", "a red car"]
+    assert max_diff(panels[1].image, lab.generate("a red car", seed=4).image) <= PIXEL_TOLERANCE
+    with pytest.raises(ValueError, match="same length"):
+        lab.batch(["a cat"], [1, 2])
+
+
+def test_batch_through_a_controlnet_takes_one_map_per_prompt(lab, photo):
+    maps = [lab.control_map(photo, "canny"), lab.control_map(photo.transpose(0), "canny")]
+    panels = lab.batch(["a house", "a house"], [1, 1], control_images=maps, detector="canny")
+    assert panels[0].params["controlnet_conditioning_scale"] == 1.0
+    assert max_diff(panels[0].image, panels[1].image) > 0  # same seed and prompt: only the map differs
+    single = lab.controlnet(photo, "a house", detector="canny", seed=1)
+    assert max_diff(panels[0].image, single[0].image) <= PIXEL_TOLERANCE
+    with pytest.raises(ValueError, match="ControlNet for tiny-sd1.x"):
+        lab.batch(["a house"], [1], control_images=maps[:1], detector="depth")

@@ -26,7 +26,7 @@ def module_state(pipe):
 @pytest.mark.parametrize("family", ["sd1.x", "sdxl"])
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_derived_pipelines_share_weights_without_casting(family, dtype):
-    # DESIGN.md's pitfall: from_pipe without the dtype casts an fp16 base to fp32 in place.
+    # docs/design.md's pitfall: from_pipe without the dtype casts an fp16 base to fp32 in place.
     # In fp32 that cast is a no-op, so only a half-precision base can catch it.
     base = tiny_pipeline(family, dtype=dtype)
     manager = PipelineManager.from_pipeline(base, controlnets={"canny": tiny_controlnet(base.unet).to(dtype=dtype)})
@@ -145,22 +145,21 @@ def save_embedded_layout(folder, family_seed=0):
 
 @pytest.fixture
 def embedded_folder(tmp_path, monkeypatch):
-    import playground.world.model as world_model
     from transformers import CLIPTextModel
 
     reference = save_embedded_layout(tmp_path / "tiny")
     # The embedded family takes its text encoder from load_text_encoder(); give it the tiny one.
-    monkeypatch.setattr(world_model, "load_text_encoder",
+    monkeypatch.setattr(pipelines, "load_text_encoder",
                         lambda dtype=None: (tiny_tokenizer(), reference.text_encoder))
     assert isinstance(reference.text_encoder, CLIPTextModel)
     return tmp_path / "tiny"
 
 
 def test_local_folder_loads_as_embedded_with_its_controlnets(embedded_folder, monkeypatch):
-    from diffusers import ControlNetModel, StableDiffusionPipeline
+    from diffusers import AutoencoderKL, ControlNetModel, UNet2DConditionModel
 
     calls = []
-    for cls in (StableDiffusionPipeline, ControlNetModel):
+    for cls in (AutoencoderKL, UNet2DConditionModel, ControlNetModel):
         original = cls.from_pretrained
 
         def spy(klass, *args, _original=original, **kwargs):
@@ -175,7 +174,7 @@ def test_local_folder_loads_as_embedded_with_its_controlnets(embedded_folder, mo
     cn = manager.pipeline("controlnet", "canny")
     assert cn.unet is base.unet and cn.controlnet is manager.controlnet_model("canny")
     # Weights only as safetensors, never remote code, never the hub for a local folder.
-    assert len(calls) == 2
+    assert len(calls) == 3  # VAE, UNet, ControlNet
     for kwargs in calls:
         assert kwargs["use_safetensors"] is True and kwargs["local_files_only"] is True
         assert not {"trust_remote_code", "custom_pipeline"} & set(kwargs)

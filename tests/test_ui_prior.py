@@ -45,11 +45,14 @@ def test_missing_classifier_is_a_clear_error(tmp_path):
 def test_seed_grid_shows_the_prior_only_for_the_embedded_model(monkeypatch):
     from playground.ui import seed_grid
 
+    from playground.lab import Lab
+
     panels = [types.SimpleNamespace(image=Image.new("RGB", (8, 8)))] * 4
-    other = types.SimpleNamespace(manager=types.SimpleNamespace(spec=types.SimpleNamespace(family="sd1.x")))
+    other = types.SimpleNamespace(family="sd1.x")
     plot, note = seed_grid.prior_plot(other, "a cat", panels)
     assert plot.visible is False and note == ""
-    embedded = types.SimpleNamespace(manager=types.SimpleNamespace(spec=types.SimpleNamespace(family="embedded")))
+    embedded = types.SimpleNamespace(family="embedded", prior=lambda prompt, images: Lab.prior(embedded, prompt, images),
+                                     model="tiny-world")
     monkeypatch.setattr(prior, "compare", lambda prompt, images: {
         "attribute": "colour", "observed": {"ginger": 1.0}, "truth": {"ginger": 0.35, "black": 0.65}, "gap": 65.0})
     plot, note = seed_grid.prior_plot(embedded, "a cat", panels)

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from playground.panels import read_params
-from playground.ui import (bandit, controlnet, denoising, img2img, portfolio, prompt_styles, seed_grid,
-                           triptych, xy_grid)
+from playground.ui import (bandit, controlnet, denoising, img2img, portfolio, prompt_styles, restore,
+                           seed_grid, triptych, xy_grid)
 from playground.ui.shared import Labs, model_fn
 from test_ui_helpers import TINY_STEPS, panel, settings_for
 
@@ -122,8 +122,9 @@ def test_img2img_sweep_reports_survival(labs, settings, photo_path):
 
 
 def test_send_to_img2img_targets_the_img2img_tab():
+    from playground.ui.catalog import BY_ID
     from playground.ui.panels import SEND_TO_TAB
-    assert SEND_TO_TAB == img2img.TAB_ID
+    assert BY_ID[SEND_TO_TAB].tab is img2img
 
 
 def test_img2img_bad_uploads(labs, settings, tmp_path):
@@ -190,13 +191,13 @@ def test_portfolio_pick_remove_and_words():
 
 def test_read_saved_png_and_refuses_non_images(tmp_path):
     path = panel(seed=99, num_inference_steps=12).save(tmp_path / "p.png")
-    assert read_params(path)["seed"] == 99 and portfolio.read_saved(str(path))["num_inference_steps"] == 12
+    assert read_params(path)["seed"] == 99 and restore.read_saved(str(path))["num_inference_steps"] == 12
     (tmp_path / "bad.png").write_bytes(b"\x89PNG broken")
     with pytest.raises(ValueError, match="image upload"):
-        portfolio.read_saved(str(tmp_path / "bad.png"))
+        restore.read_saved(str(tmp_path / "bad.png"))
     Image.new("RGB", (8, 8)).save(tmp_path / "plain.png")
     with pytest.raises(ValueError, match="no generation parameters"):
-        portfolio.read_saved(str(tmp_path / "plain.png"))
+        restore.read_saved(str(tmp_path / "plain.png"))
 
 
 def test_restore_fills_only_the_target_tab():
@@ -209,15 +210,15 @@ def test_restore_fills_only_the_target_tab():
                 return {"tiny-world": "Tiny"}
 
     shared = Shared(labs=FakeLabs())
-    shared.restore_targets = {"triptych": {"prompt": "p1", "seed": "s1"}, "seed_grid": {"prompt": "p2", "seed": None}}
+    targets = {"triptych": {"prompt": "p1", "seed": "s1"}, "seed_grid": {"prompt": "p2", "seed": None}}
     params = {"prompt": "a fox", "seed": 5, "num_inference_steps": 12, "model": "v1-5-pruned"}
-    out = portfolio.restore(shared, params, "seed_grid")
+    out = restore.restore(shared, targets, params, "seed_grid")
     assert len(out) == 3 + len(SETTINGS) + 1
     assert out[0] == gr.update() and out[2]["value"] == "a fox"  # triptych untouched, seed grid filled
     settings = dict(zip(SETTINGS, out[3:3 + len(SETTINGS)]))
     assert settings["num_inference_steps"]["value"] == 12 and settings["model"] == gr.update()
     with pytest.raises(ValueError, match="drop a saved PNG"):
-        portfolio.restore(shared, None, "triptych")
+        restore.restore(shared, targets, None, "triptych")
 
 
 def test_steps_are_few_here():
@@ -227,12 +228,16 @@ def test_steps_are_few_here():
 def test_picking_a_model_applies_its_registry_defaults_without_loading():
     from types import SimpleNamespace
 
+    from playground.lab import Lab
     from playground.registry import ModelSpec
+    from playground.tiny import tiny_pipeline
     from playground.ui import layout
 
     turbo = ModelSpec(id="stabilityai/sd-turbo", family="sd2.x", size=512, max_size=768, steps=1,
                       guidance=0.0, scheduler="Euler")
-    labs = SimpleNamespace(lab=SimpleNamespace(manager=SimpleNamespace(registry={turbo.id: turbo})))
+    lab = Lab(pipeline=tiny_pipeline("sd1.x"), model="tiny")
+    lab.manager.registry = {"tiny": lab.manager.spec, turbo.id: turbo}
+    labs = SimpleNamespace(lab=lab)
     steps, guidance, scheduler, width, height = layout.model_settings(labs, turbo.id)
     assert (steps["value"], guidance["value"], scheduler["value"]) == (1, 0.0, "Euler")
     assert width["value"] == 512 and width["maximum"] == 768 and height["maximum"] == 768

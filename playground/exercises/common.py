@@ -58,10 +58,11 @@ def describe(field: str, value: Any) -> str:
     return f"{field} {value}"
 
 
-def max_batch(manager) -> int:
-    # PLAYGROUND_MAX_BATCH lowers the registry's value on a smaller GPU without editing data.
+def max_batch(spec) -> int:
+    """Images per pipeline call for a ModelSpec. PLAYGROUND_MAX_BATCH lowers the registry's
+    value on a smaller GPU without editing data."""
     env = os.environ.get("PLAYGROUND_MAX_BATCH")
-    return max(1, int(env)) if env else manager.spec.max_batch
+    return max(1, int(env)) if env else spec.max_batch
 
 
 def render(manager, params: Sequence[GenerationParams], task: str = "text2img", *,
@@ -69,8 +70,10 @@ def render(manager, params: Sequence[GenerationParams], task: str = "text2img", 
            setup: Callable | None = None, **call_extra: Any) -> list[Image.Image]:
     """Images for each params, in order, with as few batched pipeline calls as possible.
 
-    image is the input of img2img or the control map of ControlNet; setup(pipe) runs after
-    the scheduler is set and before the call (the trajectory uses it to watch each step).
+    image is the input of img2img or the control map of ControlNet (one for all, or a list
+    with one per params); setup(pipe) runs after the scheduler is set and before the call
+    (the trajectory uses it to watch each step). This is where every generation passes, so
+    the model's size cap is checked here, once, before any work starts.
     """
     # 1. check every image against the model's size cap before any work starts
     for p in params:
@@ -78,15 +81,19 @@ def render(manager, params: Sequence[GenerationParams], task: str = "text2img", 
     # 2. group images that can share a call, keeping first-seen order of groups
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(params):
+        # With and without a negative prompt apart: SDXL encodes "no negative" as zeros, which a
+        # batch that mixes in one real negative prompt would turn into an encoded "".
         key = tuple((k, v) for k, v in sorted(p.to_dict().items()) if k not in _PER_IMAGE)
+        key += (bool(p.negative_prompt),)
         groups.setdefault(key, []).append(i)
     # 3. one pipeline call per chunk of a group
     out: list[Image.Image | None] = [None] * len(params)
-    size = max_batch(manager)
+    size = max_batch(manager.spec)
     for indices in groups.values():
         for start in range(0, len(indices), size):
             chunk = indices[start:start + size]
-            images = call_pipeline(manager, [params[i] for i in chunk], task, image=image,
+            given = [image[i] for i in chunk] if isinstance(image, list) else image
+            images = call_pipeline(manager, [params[i] for i in chunk], task, image=given,
                                    detector=detector, setup=setup, **call_extra)
             for i, img in zip(chunk, images):
                 out[i] = img

@@ -1,7 +1,10 @@
-"""Exercise 1 (seed 000): one sample, and a grid of seeds in one batched pipeline call."""
+"""Exercise 1 (seed 000): one sample, a grid of seeds in one batched pipeline call, and many
+prompts with their own seeds (the evaluation's path)."""
 from __future__ import annotations
 
 from typing import Sequence
+
+from PIL import Image
 
 from playground.exercises.common import describe, make_panel, render
 from playground.panels import Panel
@@ -24,4 +27,25 @@ def seed_grid(manager, params: GenerationParams, seeds: Sequence[int]) -> list[P
     check_grid_cells(len(seeds), "seeds")
     cells = [params.replace(seed=s) for s in seeds]
     images = render(manager, cells)
+    return [make_panel(manager, p, img, describe("seed", p.seed)) for p, img in zip(cells, images)]
+
+
+def batch(manager, params: GenerationParams, prompts: Sequence[str], seeds: Sequence[int],
+          control_images: Sequence[Image.Image] | None = None, detector: str | None = None,
+          scale: float = 1.0) -> list[Panel]:
+    """One image per (prompt, seed), batched like a seed grid; with control_images (one map
+    per prompt) through the detector's ControlNet. No cell limit: this is the evaluation's
+    path, not a button's."""
+    prompts, seeds = list(prompts), [check_seed(s) for s in seeds]
+    if len(prompts) != len(seeds):
+        raise ValueError(f"prompts and seeds must have the same length, got {len(prompts)} and {len(seeds)}")
+    task, extra = "text2img", {}
+    if control_images is not None:
+        control_images = list(control_images)
+        if detector is None or len(control_images) != len(prompts):
+            raise ValueError("control_images needs a detector and one image per prompt, "
+                             f"got {len(control_images)} for {len(prompts)}")
+        task, extra = "controlnet", {"controlnet_conditioning_scale": scale}
+    cells = [params.replace(prompt=p, seed=s, **extra) for p, s in zip(prompts, seeds)]
+    images = render(manager, cells, task, image=control_images, detector=detector)
     return [make_panel(manager, p, img, describe("seed", p.seed)) for p, img in zip(cells, images)]

@@ -87,8 +87,8 @@ def trajectory(manager, params: GenerationParams, every: int = 1) -> list[Panel]
     pipe = manager.pipeline("text2img")
     images = []
     with manager.lock:
-        for start in range(0, len(chosen), max_batch(manager)):
-            batch = torch.cat([x0 for _, _, x0 in chosen[start:start + max_batch(manager)]])
+        for start in range(0, len(chosen), max_batch(manager.spec)):
+            batch = torch.cat([x0 for _, _, x0 in chosen[start:start + max_batch(manager.spec)]])
             images += decode(pipe, batch)
     # 3. one panel per step; the last is the finished image the pipeline returned
     images[-1] = final

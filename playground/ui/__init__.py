@@ -1,15 +1,6 @@
-"""The Gradio layer: one module per tab (build_tab(labs, shared)), shared widgets in shared.py.
+"""The Gradio layer: one module per tab (build_tab(labs, shared, ex)), the exercise list in
+catalog.py, the page in layout.py, shared widgets in shared.py.
 
-Only this package and app.py import gradio; the core (playground/*) never does.
+Only this package and app.py import gradio; the core (playground/*) never does. Importing
+this package imports nothing: app.py imports playground.ui.layout when it builds the page.
 """
-from __future__ import annotations
-
-
-def build_blocks(lab=None, preload: bool = False):
-    from playground.ui.layout import build_blocks as build
-    return build(lab, preload)
-
-
-def launch_kwargs() -> dict:
-    from playground.ui.layout import launch_kwargs as kwargs
-    return kwargs()

@@ -10,7 +10,6 @@ from playground.params import load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery
 from playground.ui.shared import Labs, Shared, lab_call, model_event
 
-TAB_ID, TITLE = "bandit", "Prompt bandit"
 
 
 def posterior_figure(bandit: PromptBandit):
@@ -65,7 +64,7 @@ def vote(labs: Labs, liked: bool, state, current, progress=gr.Progress(track_tqd
     return _round(labs, bandit, settings)
 
 
-def build_tab(labs: Labs, shared: Shared) -> None:
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("bandit")
     gr.Markdown("**Let the app learn your taste.** Each round shows the variant whose posterior draw is "
                 "highest (Thompson sampling), with a fresh seed. Like or dislike it; watch the Beta "
@@ -85,7 +84,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
             plot = gr.Plot(label="Posterior per variant", show_label=False)
             history = gr.Dataframe(headers=["round", "variant", "seed", "vote"], label="History",
                                    interactive=False, max_height=220)
-    panel_actions(shared, gallery, current, TAB_ID, send=False)
+    panel_actions(shared, gallery, current, ex.id, send=ex.send)
     outs = [gallery, current, state, round_md, plot, history]
     model_event(shared, start.click, partial(start_bandit, labs), [variants], outs, api_name="bandit_start")
     model_event(shared, like.click, partial(vote, labs, True), [state, current], outs, api_name="bandit_like")

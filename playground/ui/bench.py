@@ -19,6 +19,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from PIL import Image
+
+from playground.lab import Lab
+from playground.ui import img2img, seed_grid, triptych
+from playground.ui.shared import Labs
+
 ROOT = Path(__file__).resolve().parents[2]
 BUDGETS = {"first page": 20.0, "first image": 20.0, "triptych": 3.0, "seed grid of 8": 5.0, "img2img sweep of 3": 3.0}
 TRIPTYCH = ("a fox reading a book", "guidance_scale", "1, 5, 15", 7)
@@ -66,12 +72,6 @@ def cold_start(timeout: float = 120.0) -> dict:
 
 def warm(runs: int) -> dict:
     """Median seconds of each tab's callback, after the model is loaded and warmed up."""
-    from PIL import Image
-
-    from playground import Lab
-    from playground.ui import img2img, seed_grid, triptych
-    from playground.ui.shared import Labs
-
     lab = Lab()
     labs = Labs(lab)
     labs.preload().join()

@@ -11,7 +11,6 @@ from playground.ui.panels import gallery_items, panel_actions, panels_gallery, w
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
 from playground.ui.values import parse_list, seed_value
 
-TAB_ID, TITLE = "controlnet", "ControlNet"
 SKETCH, UPLOAD = "Sketch", "Upload"
 
 
@@ -25,8 +24,7 @@ def control_source(kind, sketch, upload):
 
 def detector_choices(labs: Labs, model) -> gr.Radio:
     """Detectors the picked model has a ControlNet for (depth/openpose need the hub)."""
-    spec = labs.lab.manager.registry.get(model) if labs.lab.manager.registry else None
-    choices = list(spec.controlnets) if spec else labs.lab.detectors()
+    choices = labs.lab.detectors(model)
     return gr.Radio(choices=choices, value=choices[0] if choices else None)
 
 
@@ -40,7 +38,7 @@ def run_controlnet(labs: Labs, kind, sketch, upload, detector, scales, prompt, s
     return result.control_map.image, gallery_items(result), list(result)
 
 
-def build_tab(labs: Labs, shared: Shared) -> None:
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("controlnet")
     gr.Markdown("**Conditioning beyond text.** Draw a few lines (or upload a picture); the detector turns "
                 "it into a control map, and the ControlNet makes the model follow it. The conditioning "
@@ -57,13 +55,13 @@ def build_tab(labs: Labs, shared: Shared) -> None:
             detector = gr.Radio(labs.lab.detectors(), value=preset["detector"], label="Detector")
             scales = gr.Textbox(label="Conditioning scales (comma-separated, 0 to 2)",
                                 value=", ".join(map(str, preset["scales"])))
-            seed = seed_input(preset["seed"], TAB_ID)
+            seed = seed_input(preset["seed"], ex.id)
             run = gr.Button("Run ControlNet", variant="primary")
             control_map = gr.Image(label="Control map", type="pil", format="png", interactive=False,
                                    height=256, elem_classes=["pixelated", "upscale"])
     gallery = panels_gallery("ControlNet panels", columns=3)
     panels = gr.State([])
-    panel_actions(shared, gallery, panels, TAB_ID)
+    panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     cheap_event(upload.upload, lambda _: gr.Radio(value=UPLOAD), upload, kind, api_name="controlnet_use_upload",
                 api_visibility="private")
     cheap_event(shared.model.change, partial(detector_choices, labs), shared.model, detector,
@@ -71,4 +69,4 @@ def build_tab(labs: Labs, shared: Shared) -> None:
     model_event(shared, run.click, partial(run_controlnet, labs),
                 [kind, sketch, upload, detector, scales, prompt, seed],
                 [control_map, gallery, panels], api_name="controlnet")
-    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}
+    return {"prompt": prompt, "seed": seed}

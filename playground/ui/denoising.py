@@ -13,7 +13,6 @@ from playground.ui.panels import gallery_items, panel_actions, panels_gallery, w
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.values import as_int, seed_value, slider
 
-TAB_ID, TITLE = "denoising", "Denoising"
 GIF_SIDE = 256  # 128 px frames doubled (nearest) so the animation is big enough to read
 STRIP_COLUMNS = 5  # 20 steps read as four rows of five, each cell large enough to see
 FRAME_MS, LAST_FRAME_MS = 250, 1500  # linger on the finished image before the loop restarts
@@ -37,13 +36,13 @@ def run_trajectory(labs: Labs, prompt, seed, every, progress=gr.Progress(track_t
     return lab.compose(panels, columns=columns), save_gif(panels), gallery_items(panels), panels
 
 
-def build_tab(labs: Labs, shared: Shared) -> None:
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("trajectory")
     gr.Markdown("**How generation unfolds.** At every step the model guesses the finished image from the "
                 "noise it has so far. Early guesses are blurry averages; detail arrives late.")
     with gr.Row():
         prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=3)
-        seed = seed_input(preset["seed"], TAB_ID)
+        seed = seed_input(preset["seed"], ex.id)
         every = gr.Slider(**slider(preset, "every"), value=preset["every"], label="Show every n-th step")
     run = gr.Button("Show the trajectory", variant="primary")
     strip = gr.Image(label="Film strip (predicted image per step)", type="pil", format="png",
@@ -55,7 +54,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
             gallery = panels_gallery("Steps one by one (click one to add it to the portfolio)", columns=5,
                                      height=300)
             panels = gr.State([])
-            panel_actions(shared, gallery, panels, TAB_ID)
+            panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     model_event(shared, run.click, partial(run_trajectory, labs), [prompt, seed, every],
                 [strip, gif, gallery, panels], api_name="denoising")
-    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}
+    return {"prompt": prompt, "seed": seed}

@@ -11,7 +11,6 @@ from playground.ui.panels import gallery_items, panel_actions, panels_gallery, w
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
 from playground.ui.values import as_int, parse_list, seed_value
 
-TAB_ID, TITLE = "img2img", "Image to image"
 
 
 def preview_upload(path, width, height):
@@ -31,7 +30,7 @@ def run_img2img(labs: Labs, source, prompt, strengths, seed, progress=gr.Progres
     return gallery_items(panels), panels
 
 
-def build_tab(labs: Labs, shared: Shared) -> None:
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("img2img")
     gr.Markdown("**Conditioning on an image.** Strength says how much of the input is noised away: low keeps "
                 "the composition, high keeps little but the prompt. SSIM under each panel measures what "
@@ -45,13 +44,13 @@ def build_tab(labs: Labs, shared: Shared) -> None:
             prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2)
             strengths = gr.Textbox(label="Strengths (comma-separated, each in (0, 1])",
                                    value=", ".join(map(str, preset["strengths"])))
-            seed = seed_input(preset["seed"], TAB_ID)
+            seed = seed_input(preset["seed"], ex.id)
             run = gr.Button("Run strength sweep", variant="primary")
     gallery = panels_gallery("Strength sweep", columns=3)
     panels = gr.State([])
-    panel_actions(shared, gallery, panels, TAB_ID, send=False)
+    panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     cheap_event(shared.img2img_source.change, preview_upload, [shared.img2img_source, shared.width, shared.height],
                 preview, api_name="img2img_check_upload")
     model_event(shared, run.click, partial(run_img2img, labs), [shared.img2img_source, prompt, strengths, seed],
                 [gallery, panels], api_name="img2img")
-    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}
+    return {"prompt": prompt, "seed": seed}

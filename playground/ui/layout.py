@@ -8,14 +8,11 @@ from __future__ import annotations
 import gradio as gr
 
 from playground.params import load_preset
-from playground.ui import (bandit, controlnet, denoising, img2img, portfolio, prompt_styles,
-                           seed_grid, triptych, xy_grid)
+from playground.ui.catalog import EXERCISES
 from playground.ui.panels import panels_gallery, portfolio_badge
+from playground.ui.restore import wire_restore
 from playground.ui.shared import CSS, Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event
 from playground.ui.values import slider
-
-# Order of the tabs = order of the exercises in LAB.md where it matters (portfolio last).
-TABS = (triptych, prompt_styles, seed_grid, xy_grid, bandit, img2img, controlnet, denoising, portfolio)
 
 INTRO = """# Diffusion Lab Playground
 Each tab is one exercise of the lab. Press a button, look, change one thing, look again.
@@ -25,10 +22,7 @@ Any panel can go to your **portfolio** (last tab) and be exported as PNG, PDF or
 
 def model_settings(labs: Labs, model: str) -> tuple:
     """The picked model's defaults and size cap, applied to the advanced settings (no loading)."""
-    spec = (labs.lab.manager.registry or {}).get(model)
-    d = labs.lab.defaults() if spec is None else dict(
-        num_inference_steps=spec.steps, guidance_scale=spec.guidance, scheduler=spec.scheduler,
-        width=spec.size, height=spec.size, max_size=spec.max_size)
+    d = labs.lab.defaults(model)
     return (gr.update(value=d["num_inference_steps"]), gr.update(value=d["guidance_scale"]),
             gr.update(value=d["scheduler"]), gr.update(value=d["width"], maximum=d["max_size"]),
             gr.update(value=d["height"], maximum=d["max_size"]))
@@ -67,7 +61,7 @@ def build_blocks(lab=None, preload: bool = False) -> gr.Blocks:
     """The whole app. `lab` is any Lab (tests pass one on a tiny pipeline); None: Lab().
     preload=True starts loading the model in the background (python app.py does)."""
     labs = Labs(lab)
-    shared = Shared(labs=labs)
+    shared = Shared(labs=labs, exercises=EXERCISES)
     with gr.Blocks(title="Diffusion Lab Playground") as demo:
         gr.Markdown(INTRO)
         shared.portfolio = gr.State([])
@@ -80,9 +74,15 @@ def build_blocks(lab=None, preload: bool = False) -> gr.Blocks:
             shared.portfolio_gallery = panels_gallery("Your portfolio", columns=6, height=300, render=False,
                                                       elem_id="portfolio-gallery")
             shared.picked = gr.CheckboxGroup(label="Panels in the piece (in this order)", choices=[], render=False)
-            for module in TABS:
-                with gr.Tab(module.TITLE, id=module.TAB_ID):
-                    module.build_tab(labs, shared)
+            targets = {}
+            for ex in EXERCISES:
+                with gr.Tab(ex.title, id=ex.id):
+                    widgets = ex.tab.build_tab(labs, shared, ex)
+                if ex.restores != (widgets is not None):
+                    raise RuntimeError(f"exercise {ex.id}: restores={ex.restores} but its tab returned {widgets!r}")
+                if widgets is not None:
+                    targets[ex.id] = widgets
+            wire_restore(shared, targets)
     # One queue: model work runs one at a time (concurrency_id "model"); max_size bounds waiting.
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE)
     if preload:

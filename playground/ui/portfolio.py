@@ -2,18 +2,15 @@
 from __future__ import annotations
 
 import tempfile
-from functools import partial
 from pathlib import Path
 
 import gradio as gr
 
 from playground.export import export_all
-from playground.panels import compose, read_params
-from playground.uploads import load_image
+from playground.panels import compose
 from playground.ui.panels import portfolio_view
-from playground.ui.shared import Labs, SETTINGS, Shared, cheap_event
+from playground.ui.shared import Labs, Shared, cheap_event
 
-TAB_ID, TITLE = "portfolio", "Portfolio"
 STATEMENT_WORDS = 150  # LAB.md exercise 7: a ~150-word artist's statement
 
 
@@ -53,37 +50,7 @@ def remove_picked(portfolio, picked):
     return portfolio_view([p for i, p in enumerate(portfolio or []) if i not in drop])
 
 
-def read_saved(path):
-    """Settings of a dropped PNG (ours or AUTOMATIC1111's), checked like any upload first."""
-    load_image(path)  # refuses bombs, non-images and damaged files before reading chunks
-    return read_params(path)
-
-
-def restore(shared: Shared, params, target):
-    """Values for every restore target (only the chosen tab changes), the settings, the tab."""
-    if not params:
-        raise ValueError("drop a saved PNG first")
-    out = []
-    for tab_id, widgets in shared.restore_targets.items():
-        mine = tab_id == target
-        out.append(gr.update(value=params["prompt"]) if mine and params.get("prompt") else gr.update())
-        if widgets["seed"] is not None:
-            out.append(gr.update(value=params["seed"]) if mine and params.get("seed") is not None else gr.update())
-    for name in SETTINGS:
-        out.append(gr.update(value=params[name]) if params.get(name) not in (None, "") else gr.update())
-    if params.get("model") and params["model"] not in _model_ids(shared):
-        gr.Warning(f"This image was made with {params['model']}, which is not in the model list; "
-                   "its settings are restored for the current model.")
-        out[-len(SETTINGS)] = gr.update()
-    out.append(gr.Tabs(selected=target))
-    return out
-
-
-def _model_ids(shared: Shared) -> set:
-    return set(shared.labs.lab.models())
-
-
-def build_tab(labs: Labs, shared: Shared) -> None:
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     gr.Markdown("**The portfolio triptych.** Pick three panels, give the piece a title and a ~150-word "
                 "artist's statement, and export it: a PNG that carries every setting, a PDF, and a ZIP of "
                 "the panels with a JSON of all parameters. The portfolio lives in this browser session.")
@@ -109,9 +76,11 @@ def build_tab(labs: Labs, shared: Shared) -> None:
             dropped = gr.File(label="Drop a PNG", file_types=["image"], type="filepath", height=120)
             with gr.Column():
                 found = gr.JSON(label="Settings found")
-                target = gr.Dropdown([(tab.replace("_", " "), tab) for tab in shared.restore_targets],
-                                     value="triptych", label="Restore into tab")
+                into = [(e.title, e.id) for e in shared.exercises if e.restores]
+                target = gr.Dropdown(into, value=into[0][1], label="Restore into tab")
                 restore_btn = gr.Button("Restore settings")
+    # Wired by ui/restore.py once every tab exists (its outputs are widgets of every tab).
+    shared.restore_ui = {"dropped": dropped, "found": found, "target": target, "button": restore_btn}
 
     cheap_event(statement.change, word_count, statement, words, api_name="statement_words", api_visibility="private")
     cheap_event(preview.click, preview_piece, [shared.portfolio, picked, title, statement], piece,
@@ -120,10 +89,3 @@ def build_tab(labs: Labs, shared: Shared) -> None:
                 api_name="portfolio_export")
     cheap_event(remove.click, remove_picked, [shared.portfolio, picked], shared.portfolio_outputs,
                 api_name="portfolio_remove")
-    cheap_event(dropped.upload, read_saved, dropped, found, api_name="read_params")
-    outputs = []
-    for widgets in shared.restore_targets.values():
-        outputs += [w for w in (widgets["prompt"], widgets["seed"]) if w is not None]
-    cheap_event(restore_btn.click, partial(restore, shared), [found, target],
-                [*outputs, *shared.settings, shared.tabs],
-                api_name="restore_settings")

@@ -10,7 +10,6 @@ from playground.ui.panels import gallery_items, panel_actions, panels_gallery, w
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.values import seed_value
 
-TAB_ID, TITLE = "prompt_styles", "Prompt styles"
 
 
 def run_prompt_styles(labs: Labs, command, caption, director, seed, 
@@ -22,7 +21,7 @@ def run_prompt_styles(labs: Labs, command, caption, director, seed,
     return gallery_items(panels), panels
 
 
-def build_tab(labs: Labs, shared: Shared) -> None:
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("prompt_styles")
     styles = preset["styles"]
     gr.Markdown(f"**Three ways to write a prompt.** Rewrite the generic prompt *“{preset['generic']}”* "
@@ -33,14 +32,14 @@ def build_tab(labs: Labs, shared: Shared) -> None:
             command = gr.Textbox(label="As a command", value=styles["command"], lines=2)
             caption = gr.Textbox(label="As a caption", value=styles["caption"], lines=2)
             director = gr.Textbox(label="As a director's scene description", value=styles["director"], lines=3)
-        seed = seed_input(preset["seed"], TAB_ID)
+        seed = seed_input(preset["seed"], ex.id)
     run = gr.Button("Render all three", variant="primary")
     gallery = panels_gallery("Same seed, three phrasings", columns=3)
     panels = gr.State([])
-    panel_actions(shared, gallery, panels, TAB_ID)
+    panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     if preset.get("examples"):
         gr.Examples([[e["command"], e["caption"], e["director"], e.get("seed", preset["seed"])]
                      for e in preset["examples"]], [command, caption, director, seed], label="Examples")
     model_event(shared, run.click, partial(run_prompt_styles, labs), [command, caption, director, seed],
                 [gallery, panels], api_name="prompt_styles")
-    shared.restore_targets[TAB_ID] = {"prompt": command, "seed": seed}
+    return {"prompt": command, "seed": seed}

@@ -11,7 +11,6 @@ from playground.ui.panels import gallery_items, panel_actions, panels_gallery, w
 from playground.ui.shared import Labs, Shared, lab_call, model_event
 from playground.ui.values import as_int, int_item, parse_list, slider
 
-TAB_ID, TITLE = "seed_grid", "Seed grid & prior"
 RANDOM, TYPED = "Random seeds", "Typed list"
 GRID_HEIGHT = 620  # two rows of four 128 px images at about 2x
 
@@ -30,12 +29,10 @@ def summary(st: dict) -> str:
 
 def prior_plot(lab, prompt: str, panels):
     """For the embedded model: the open attribute's shares next to the world's truth."""
-    if lab.manager.spec.family != "embedded":
+    if lab.family != "embedded":
         return gr.Plot(visible=False), ""
-    from playground import prior
-
     try:
-        result = prior.compare(prompt, panels)
+        result = lab.prior(prompt, panels)
     except ValueError as e:  # every attribute named, or no classifier: say why, keep the grid
         return gr.Plot(visible=False), f"*Prior comparison not shown: {e}*"
     fig = stats.prior_comparison_plot(result["observed"], result["truth"],
@@ -57,7 +54,7 @@ def run_seed_grid(labs: Labs, prompt, mode, count, seeds, progress=gr.Progress(t
             summary(st), plot, note)
 
 
-def build_tab(labs: Labs, shared: Shared) -> None:
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("seed_grid")
     gr.Markdown("**The model's default.** A vague prompt under many seeds shows the distribution the "
                 "model learned. Describe its default by colour, pose, framing and mood, then check "
@@ -72,7 +69,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
     run = gr.Button("Run seed grid", variant="primary")
     gallery = panels_gallery("Seed grid", columns=preset["columns"], height=GRID_HEIGHT)
     panels = gr.State([])
-    panel_actions(shared, gallery, panels, TAB_ID)
+    panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     summary_md = gr.Markdown()
     with gr.Row():
         palette = gr.Plot(label="Dominant colours", show_label=False)
@@ -82,4 +79,4 @@ def build_tab(labs: Labs, shared: Shared) -> None:
     gr.Examples([[p] for p in load_preset("xy_grid")["y_values"]], [prompt], label="A vague and a detailed prompt")
     model_event(shared, run.click, partial(run_seed_grid, labs), [prompt, mode, count, seeds],
                 [gallery, panels, seeds, palette, histogram, summary_md, prior, prior_note], api_name="seed_grid")
-    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": None}
+    return {"prompt": prompt, "seed": None}

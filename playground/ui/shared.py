@@ -16,7 +16,10 @@ from typing import Any, Callable
 
 import gradio as gr
 
+from playground.exercises.common import random_seed
+from playground.lab import Lab
 from playground.params import SEED_MAX
+from playground.registry import HubUnavailableError
 from playground.uploads import MAX_FILE_BYTES, load_image
 from playground.ui.values import settings_kwargs
 
@@ -36,11 +39,9 @@ SETTINGS = ("model", "negative_prompt", "num_inference_steps", "guidance_scale",
 
 
 # ---------------------------------------------------------------- errors and GPU
-def _core_errors_type() -> tuple[type, ...]:
-    # HubUnavailableError (a RuntimeError) is as much the user's to fix as a bad value:
-    # pick the embedded model, or run where the hub is reachable.
-    from playground.registry import HubUnavailableError
-    return (ValueError, HubUnavailableError)
+# HubUnavailableError (a RuntimeError) is as much the user's to fix as a bad value: pick the
+# embedded model, or run where the hub is reachable.
+USER_ERRORS = (ValueError, HubUnavailableError)
 
 
 def core_errors(fn: Callable) -> Callable:
@@ -51,7 +52,7 @@ def core_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except _core_errors_type() as e:
+        except USER_ERRORS as e:
             # A user error, not a server fault: a toast, and no traceback in the server log.
             raise gr.Error(str(e), title="Please check the settings", print_exception=False) from e
     return wrapper
@@ -101,7 +102,6 @@ class Labs:
     def lab(self):
         with self._lock:
             if self._lab is None:
-                from playground import Lab
                 self._lab = Lab()
             return self._lab
 
@@ -112,11 +112,7 @@ class Labs:
         than the next ones (kernel set-up). Not on ZeroGPU, where no GPU exists outside
         spaces.GPU functions."""
         def load():
-            lab = self.lab
-            with lab.manager.lock:
-                lab.manager.base  # noqa: B018 - the property loads the pipeline
-            if not _zero_gpu():
-                lab.generate("warm-up", seed=0, num_inference_steps=1)
+            self.lab.preload(warm_up=not _zero_gpu())
 
         thread = threading.Thread(target=load, name="preload-model", daemon=True)
         thread.start()
@@ -140,7 +136,6 @@ def lab_call(labs: Labs, settings: dict):
 
 
 def new_seed() -> int:
-    from playground.exercises.common import random_seed
     return random_seed()
 
 
@@ -181,8 +176,8 @@ class Shared:
     img2img_source: Any = None  # the Image-to-image input ("send to img2img")
     portfolio_gallery: Any = None  # the Portfolio tab's gallery and pick list ("add to portfolio")
     picked: Any = None
-    # tab id -> {"prompt": Textbox, "seed": Number}: where a dropped PNG's settings can go
-    restore_targets: dict = field(default_factory=dict)
+    exercises: tuple = ()  # ui.catalog.EXERCISES: the tabs, in order
+    restore_ui: dict = field(default_factory=dict)  # the portfolio's restore widgets (ui/restore.py)
 
     @property
     def settings(self) -> list:

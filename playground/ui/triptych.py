@@ -10,7 +10,6 @@ from playground.ui.panels import gallery_items, panel_actions, panels_gallery, w
 from playground.ui.shared import Labs, Shared, cheap_event, lab_call, model_event, seed_input
 from playground.ui.values import parse_list, seed_value, value_parser
 
-TAB_ID, TITLE = "triptych", "Triptych"
 KNOBS = {"guidance_scale": "Guidance (CFG)", "num_inference_steps": "Steps", "scheduler": "Scheduler",
          "seed": "Seed"}
 
@@ -30,13 +29,13 @@ def run_triptych(labs: Labs, prompt, vary, values, seed,
     return gallery_items(panels), panels
 
 
-def build_tab(labs: Labs, shared: Shared) -> None:
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("triptych")
     gr.Markdown("**Same prompt, three samplers.** One knob changes, everything else (seed included) "
                 "stays. Write two sentences under each panel on what changed.")
     with gr.Row():
         prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=4)
-        seed = seed_input(preset["seed"], TAB_ID)
+        seed = seed_input(preset["seed"], ex.id)
     with gr.Row():
         vary = gr.Radio([(label, key) for key, label in KNOBS.items()], value=preset["vary"],
                         label="Vary", scale=2)
@@ -48,11 +47,11 @@ def build_tab(labs: Labs, shared: Shared) -> None:
         # value="": the add endpoints' note parameters are optional for API clients
         notes = [gr.Textbox("", label=f"Panel {i + 1}: what changed?", lines=2, elem_classes=["panel-notes"],
                             placeholder="Two sentences: what the knob did here.") for i in range(3)]
-    panel_actions(shared, gallery, panels, TAB_ID, notes=notes)
+    panel_actions(shared, gallery, panels, ex.id, send=ex.send, notes=notes)
     gr.Examples([[preset["prompt"], knob, values_for(knob), preset["seed"]] for knob in KNOBS],
                 [prompt, vary, values, seed], label="One example per knob")
 
     cheap_event(vary.change, values_for, vary, values, api_name="triptych_values")
     model_event(shared, run.click, partial(run_triptych, labs),
                 [prompt, vary, values, seed], [gallery, panels], api_name="triptych")
-    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}
+    return {"prompt": prompt, "seed": seed}

@@ -11,7 +11,6 @@ from playground.ui.panels import gallery_items, panel_actions, panels_gallery, w
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.values import parse_list, seed_value, value_parser
 
-TAB_ID, TITLE = "xy_grid", "Seeds x prompts"
 LABELS = {"seed": "Seed", "prompt": "Prompt", "guidance_scale": "Guidance (CFG)",
           "num_inference_steps": "Steps", "scheduler": "Scheduler", "strength": "Strength"}
 NEEDS_IMAGE = ("strength",)  # this tab has no input image; the Image to image tab sweeps strength
@@ -48,7 +47,7 @@ def run_xy_grid(labs: Labs, prompt, x_axis, x_values, y_axis, y_values, seed,
     return lab.compose(grid), gallery_items(grid), list(grid), spread_table(grid)
 
 
-def build_tab(labs: Labs, shared: Shared) -> None:
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("xy_grid")
     axes = [(LABELS.get(a, a), a) for a in preset["axes"] if a not in NEEDS_IMAGE]
     gr.Markdown("**Seeds versus prompts.** Columns vary one setting, rows another. Put prompts on the rows "
@@ -56,7 +55,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
                 "never by one image.")
     with gr.Row():
         prompt = gr.Textbox(label="Prompt (used when no axis is the prompt)", value=preset["prompt"], scale=3)
-        seed = seed_input(load_preset("generate")["seed"], TAB_ID)
+        seed = seed_input(load_preset("generate")["seed"], ex.id)
     with gr.Row():
         with gr.Column():
             x_axis = gr.Dropdown(axes, value=preset["x_axis"], label="Columns (x)")
@@ -74,7 +73,7 @@ def build_tab(labs: Labs, shared: Shared) -> None:
     with gr.Accordion("Cells one by one (to add to the portfolio)", open=False):
         gallery = panels_gallery("Cells", columns=4, height=360)
         panels = gr.State([])
-        panel_actions(shared, gallery, panels, TAB_ID)
+        panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     model_event(shared, run.click, partial(run_xy_grid, labs), [prompt, x_axis, x_values, y_axis, y_values, seed],
                 [grid_image, gallery, panels, spread], api_name="xy_grid")
-    shared.restore_targets[TAB_ID] = {"prompt": prompt, "seed": seed}
+    return {"prompt": prompt, "seed": seed}
