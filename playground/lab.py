@@ -113,6 +113,11 @@ class Lab:
         nets = self._spec(model).controlnets
         return [d for d in DETECTORS if d in nets]
 
+    def truncations(self, text: str) -> str | None:
+        """The part of `text` the model's text encoder will not see (None: all of it fits).
+        Loads the model: the tokenizer comes with it."""
+        return self.manager.truncations(text)
+
     def switch_model(self, model: str) -> None:
         """Use another registry model; the current one's memory is freed first.
 

@@ -194,16 +194,10 @@ def _upscale(img: Image.Image, min_side: int) -> Image.Image:
     return img if factor == 1 else img.resize((img.width * factor, img.height * factor), Image.Resampling.NEAREST)
 
 
-def compose(panels: Sequence[Panel], title: str | None = None, statement: str | None = None,
-            columns: int | None = None, row_labels: Sequence[str] | None = None,
-            col_labels: Sequence[str] | None = None, caption_size: int | None = None,
-            min_side: int = 256, margin: int = 24, gap: int = 16) -> Image.Image:
-    """Panels in one row (columns=None) or a labelled grid, captions under images, on white."""
-    # 1. validate
-    panels = list(panels)
-    if not panels:
+def _grid_shape(n: int, columns: int | None, row_labels, col_labels) -> tuple[int, int]:
+    """(columns, rows) of a grid of n panels, or a ValueError naming the bad argument."""
+    if not n:
         raise ValueError("panels must hold at least 1 panel, got 0")
-    n = len(panels)
     columns = n if columns is None else int(columns)
     if not 1 <= columns <= n:
         raise ValueError(f"columns must be in 1..{n} (the number of panels), got {columns}")
@@ -212,6 +206,17 @@ def compose(panels: Sequence[Panel], title: str | None = None, statement: str | 
         raise ValueError(f"row_labels must have {rows} entries (one per row), got {len(row_labels)}")
     if col_labels is not None and len(col_labels) != columns:
         raise ValueError(f"col_labels must have {columns} entries (one per column), got {len(col_labels)}")
+    return columns, rows
+
+
+def compose(panels: Sequence[Panel], title: str | None = None, statement: str | None = None,
+            columns: int | None = None, row_labels: Sequence[str] | None = None,
+            col_labels: Sequence[str] | None = None, caption_size: int | None = None,
+            min_side: int = 256, margin: int = 24, gap: int = 16) -> Image.Image:
+    """Panels in one row (columns=None) or a labelled grid, captions under images, on white."""
+    # 1. validate
+    panels = list(panels)
+    n, columns, rows = len(panels), *_grid_shape(len(panels), columns, row_labels, col_labels)
 
     # 2. measure: cells share one size so rows and columns line up
     images = [_upscale(p.image, min_side) for p in panels]

@@ -13,6 +13,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
+from playground.world import parse_prompt, scene_for_prompt
+from playground.world.classifier import DEFAULT_DIR, AttributeClassifier
+
 # Attributes a vague prompt usually leaves open, in the order worth showing first.
 OPEN_ORDER = ("colour", "subject", "setting", "light", "style", "placement")
 TRUTH_SAMPLES = 4000  # scene draws (no rendering, ~0.1 s); 1.6 points of error at most at 95%
@@ -23,8 +26,6 @@ _classifiers: dict[str, Any] = {}
 
 def open_attribute(prompt: str) -> str:
     """The first attribute the prompt does not name (colour needs a named subject)."""
-    from playground.world import parse_prompt
-
     named = parse_prompt(prompt)
     for attribute in OPEN_ORDER:
         if attribute in named:
@@ -40,8 +41,6 @@ def true_shares(prompt: str, attribute: str, samples: int = TRUTH_SAMPLES, seed:
     """Share of each value of `attribute` among world scenes that fit the prompt."""
     import numpy as np
 
-    from playground.world import scene_for_prompt
-
     rng = np.random.default_rng(seed)
     counts = Counter(scene_for_prompt(prompt, rng).attributes()[attribute] for _ in range(samples))
     return {k: v / samples for k, v in counts.most_common()}
@@ -49,15 +48,13 @@ def true_shares(prompt: str, attribute: str, samples: int = TRUTH_SAMPLES, seed:
 
 def classifier(folder: str | Path | None = None):
     """The attribute classifier, loaded once per folder (a 2 MB CNN on the CPU)."""
-    from playground.world.classifier import DEFAULT_DIR, AttributeClassifier
-
     key = str(folder or DEFAULT_DIR)
     with _lock:
         if key not in _classifiers:
             if not (Path(key) / "classifier.safetensors").is_file():
                 where = Path(key).relative_to(ROOT) if Path(key).is_relative_to(ROOT) else Path(key).name
                 raise ValueError(f"prior comparison needs the attribute classifier in {where} "
-                                 "(python -m playground.world.classifier trains it)")
+                                 "(python -m workshop.classifier_train trains it)")
             _classifiers[key] = AttributeClassifier.load(key, device="cpu")
         return _classifiers[key]
 

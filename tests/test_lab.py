@@ -93,10 +93,15 @@ def test_default_lab_without_weights_says_how_to_get_them(tmp_path, monkeypatch)
 
 @pytest.mark.slow
 @pytest.mark.skipif(not any((MODEL_DIR / "unet").glob("*.safetensors")), reason="models/tiny-world has no weights yet")
-def test_default_lab_runs_the_embedded_model():
+def test_default_lab_runs_the_embedded_model(capfd):
     lab = Lab()
     lab.progress = False
     assert lab.model == "tiny-world" and lab.family == "embedded"
+    lab.preload(warm_up=False)
+    # A newcomer's terminal: loading prints no library tables, hints or type warnings.
+    printed = "".join(capfd.readouterr())
+    for noise in ("LOAD REPORT", "accelerate", "Expected types", "UNEXPECTED"):
+        assert noise not in printed, f"{noise!r} printed on load:\n{printed[-2000:]}"
     grid = lab.seed_grid("a cat", seeds=[0, 4294967295], num_inference_steps=2)
     single = lab.generate("a cat", seed=4294967295, num_inference_steps=2)
     assert grid[0].image.size == (128, 128)

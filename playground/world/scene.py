@@ -183,18 +183,3 @@ def sample_extras(rng: np.random.Generator, subject: str, pose: str, setting: st
         extras.append("window:" + (side or ("left" if rng.random() < 0.5 else "right")))
     return tuple(extras)
 
-
-def make_batch(n: int, seed: int, size: int = 128):
-    """n random scenes with captions: (uint8 array (n, size, size, 3), captions, scenes)."""
-    from playground.world.captions import caption
-    from playground.world.render import render
-
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    rng = np.random.default_rng(seed)
-    scenes = [sample_scene(rng) for _ in range(n)]
-    captions = [caption(s, rng) for s in scenes]
-    images = np.zeros((n, size, size, 3), np.uint8)
-    for i, scene in enumerate(scenes):
-        images[i] = render(scene, size)
-    return images, captions, scenes

@@ -86,11 +86,6 @@ SUBJECT_NOUNS = {
 }
 # dogs are named by breed, and the breed follows from the coat colour in this world
 DOG_BREEDS = {"golden": "golden retriever", "black": "labrador", "brown": "spaniel"}
-DOG_NOUNS = ("dog", "retriever", "labrador", "spaniel")
-CAR_NOUNS = {"sedan": ("car", "sedan"), "sports": ("sports car", "car"),
-             "vintage": ("vintage car", "classic car", "car"),
-             "vintage sports": ("vintage sports car", "classic sports car", "sports car",
-                                "vintage car", "car")}
 
 POSE_PHRASES = {
     ("cat", "sitting"): ("sitting", "sitting upright"),

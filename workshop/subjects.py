@@ -5,7 +5,7 @@ standing on the ground line gy, about 0.3-0.47 of the image wide. d = +1 or -1 i
 direction an animal or car faces (towards the middle of the picture).
 """
 
-from playground.world.settings import subject_x, window_glass
+from workshop.settings import subject_x, window_glass
 
 COAT = {"ginger": (228, 130, 48), "tabby": (138, 112, 84), "black": (34, 33, 38),
         "white": (242, 240, 234), "grey": (140, 142, 152), "golden": (226, 172, 82),

@@ -1,5 +1,5 @@
-"""ControlNet training for the tiny world (run by train.py): control maps made as the lab's
-detectors make them, the camera jitter that moves the world's fixed layouts, and the loop."""
+"""ControlNet training for the tiny world (run by workshop.train): control maps made as the
+lab's detectors make them, the camera jitter that moves the world's fixed layouts, and the loop."""
 from __future__ import annotations
 
 import os
@@ -7,14 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from playground.world.train import (Clock, Config, TextBank, autocast, diffusion_loss,
-                                    encode_scaled, lr_at, noisy_batch, optimizer_step)
+from playground.detectors import canny_map
+from workshop.model import new_controlnet, scheduler_config
+from workshop.training import (Clock, Config, TextBank, autocast, diffusion_loss, encode_scaled,
+                               lr_at, noisy_batch, optimizer_step)
 
 
 def edges_of(images) -> np.ndarray:
     """Canny edges (N, H, W) as playground.detectors makes them, in threads: cv2 releases the
     GIL, and on a GPU this CPU work would otherwise be a large part of a ControlNet step."""
-    from playground.detectors import canny_map
     images = np.asarray(images)
     if len(images) == 0:
         return np.zeros(images.shape[:3], np.uint8)
@@ -79,7 +80,6 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
     import copy
     import torch
     from diffusers import DDPMScheduler
-    from playground.world.model import new_controlnet, scheduler_config
     torch.manual_seed(cfg.seed + 4)
     net = (copy.deepcopy(start).float() if start is not None else new_controlnet(unet)).to(device).train()
     cpu_gen = torch.Generator().manual_seed(cfg.seed + 7)

@@ -1,9 +1,10 @@
-"""Captions for scenes (terse to detailed, never false) and a parser for prompts.
+"""Captions for scenes (terse to detailed, never false) and prompts naming chosen attributes.
 
 A caption names the subject (or, for a landscape, its setting or "a landscape") and then a
 random share of the optional attributes, in several phrasings. Whatever it leaves out the
 model has to draw from the prior, so vague prompts map to a wide distribution and detailed
-ones to a narrow slice. parse_prompt reads back which evaluation attributes a text names.
+ones to a narrow slice. The reader of these texts, parse_prompt, is in playground.world.parse
+(the app needs it at run time).
 """
 
 import re
@@ -199,103 +200,3 @@ def prompt_for(attrs: dict[str, str], rng: np.random.Generator) -> str:
         generic = "|".join(V.GENERIC_LANDSCAPES[::-1])
         text = re.sub(f"({generic})", "a picture", text, count=1)
     return text
-
-
-# --- the parser -----------------------------------------------------------------------
-
-STYLE_RE = (("pencil sketch", r"pencil|graphite|charcoal sketch"),
-            ("pixel art", r"pixel|8-bit|8 bit|16-bit"),
-            ("watercolour", r"watercolou?r"),
-            ("flat illustration", r"flat (vector )?(illustration|art|design)|vector (art|illustration)"),
-            ("photo", r"photo|35 ?mm|dslr|realistic"))
-LIGHT_RE = (("night", r"\bnight|moonli|midnight|starry"),
-            ("sunset", r"sunset|golden hour|evening|dusk"),
-            ("dawn", r"dawn|sunrise|morning"),
-            ("day", r"daylight|daytime|sunny|midday|noon|afternoon|\bday\b"))
-SETTING_RE = (("fjord", r"fjord"), ("library", r"librar|bookshel|bookcase"),
-              ("living room", r"living room|lounge|sitting room"),
-              ("beach", r"beach|seaside|\bsea\b|ocean|shore"),
-              ("city", r"city|street|\btown|downtown"),
-              ("meadow", r"meadow|field|grassland"), ("mountains", r"mountain"))
-SUBJECT_RE = (("cat", r"\bcats?\b|kitten|kitty"),
-              ("dog", r"\bdogs?\b|pupp|retriever|labrador|spaniel"),
-              ("fox", r"\bfox(es)?\b"), ("car", r"\bcars?\b|sedan|roadster|automobile"),
-              ("house", r"\bhouses?\b|cottage"),
-              ("apartment", r"apartment|tower block|block of flats|\bflats\b"))
-BACKGROUND_RE = r"\s*(building|block)?s?\s*(in the background|behind)"
-LANDSCAPE_RE = r"landscape|scenery|scenic|vista|panorama|cityscape|seascape|\bview\b"
-PLACEMENT_RE = (("left", r"(on|to|at) the left|left side|left of the (frame|picture|image)"),
-                ("right", r"(on|to|at) the right|right side|right of the (frame|picture|image)"),
-                ("centre", r"in the cent(re|er)|centred|centered|cent(re|er) of the"))
-COLOUR_WORDS = {"ginger": "ginger", "orange": "orange", "tabby": "tabby", "black": "black",
-                "white": "white", "grey": "grey", "gray": "grey", "golden": "golden",
-                "gold": "golden", "brown": "brown", "red": "red", "blue": "blue",
-                "yellow": "yellow", "green": "green"}
-BIRD_COUNTS = {"no": 0, "zero": 0, "a": 1, "one": 1, "single": 1, "two": 2, "three": 3,
-               "four": 4, "five": 5, "0": 0, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
-
-
-def first_match(table, text: str) -> str | None:
-    """The value whose pattern occurs earliest in text (ties: the table's order)."""
-    hits = [(m.start(), i, value) for i, (value, pattern) in enumerate(table)
-            if (m := re.search(pattern, text))]
-    return min(hits)[2] if hits else None
-
-
-def find_subject(text: str) -> tuple[str, int] | None:
-    """The first subject noun not marked as background, and where it starts."""
-    hits = []
-    for value, pattern in SUBJECT_RE:
-        for m in re.finditer(pattern, text):
-            if not re.match(BACKGROUND_RE, text[m.end():]):
-                hits.append((m.start(), value))
-                break
-    return min(hits)[::-1] if hits else None
-
-
-def subject_colour(subject: str, before: str) -> str | None:
-    """The colour adjective in the words just before the subject noun."""
-    words = []
-    for word in reversed(re.findall(r"[a-z0-9-]+|,", before)[-5:]):
-        if word in (",", "a", "an", "the", "of", "with", "on", "in", "and", "by", "at"):
-            break
-        words.append(word)
-    colours = [COLOUR_WORDS[w] for w in words if w in COLOUR_WORDS]
-    if not colours:
-        return None
-    plain = [c for c in colours if c != "tabby"]
-    colour = plain[-1] if plain else "tabby"
-    if subject == "cat" and colour == "orange":
-        return "ginger"
-    return colour
-
-
-def parse_prompt(text: str) -> dict[str, str]:
-    """Which evaluation attributes text names, as {attribute: value} in Scene.attributes() terms."""
-    t = " " + text.lower().replace("colored", "coloured") + " "
-    found = {}
-    subject = find_subject(t)
-    # settings by priority: a fjord has a shore, a street scene may show mountains
-    setting = next((v for v, pattern in SETTING_RE if re.search(pattern, t)), None)
-    if subject:
-        found["subject"] = subject[0]
-        colour = subject_colour(subject[0], t[:subject[1]])
-        if colour:
-            found["colour"] = colour
-    elif setting or re.search(LANDSCAPE_RE, t):
-        found["subject"] = "none"
-    if setting:
-        found["setting"] = setting
-    for key, table in (("light", LIGHT_RE), ("style", STYLE_RE)):
-        value = first_match(table, t)
-        if value:
-            found[key] = value
-    # a window or the light may be "on the left" without the subject being there
-    rest = re.sub(r"(window|light|lamp)\s+(on|to|from) the (left|right)", " ", t)
-    placement = first_match(PLACEMENT_RE, rest) if subject else None
-    if placement:
-        found["placement"] = placement
-    m = re.search(r"\b(no|zero|a|one|single|two|three|four|five|[0-5])\s+birds?\b", t)
-    if m and (m.group(1) in ("no", "zero") or (m.group(0).endswith("birds") != (BIRD_COUNTS[m.group(1)] == 1))):
-        found["birds"] = str(BIRD_COUNTS[m.group(1)])
-    return {k: found[k] for k in V.EVAL_ATTRIBUTES if k in found}

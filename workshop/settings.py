@@ -7,6 +7,8 @@ of open sky, where birds may fly), "avoid" (boxes birds must not cover) and "sun
 import numpy as np
 from PIL import Image
 
+from workshop.canvas import LIGHTS
+
 BOOK_COLOURS = ((160, 40, 40), (40, 70, 140), (50, 110, 60), (200, 160, 60),
                 (120, 60, 110), (190, 120, 60), (70, 120, 130))
 BUILDING_COLOURS = {"blue": (60, 110, 210), "red": (190, 60, 50), "yellow": (235, 190, 60),
@@ -74,7 +76,6 @@ def draw_beach(cv, scene, rng, sky_objects):
 
 
 def sun_colour(scene):
-    from playground.world.render import LIGHTS
     return LIGHTS[scene.light]["sun"]
 
 

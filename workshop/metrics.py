@@ -1,11 +1,14 @@
 """The evaluation's measures (pure numpy and Pillow, tested on synthetic inputs) and the
-prompt sets built from the world's grammar. evaluate.py applies them to generated images."""
+prompt sets built from the world's grammar. workshop.evaluate applies them to generated images."""
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image
 
-from playground.world import VALUES, prompt_for, render, sample_scene
+from playground.detectors import canny_map
+from playground.world import VALUES, sample_scene
+from workshop.captions import prompt_for
+from workshop.render import outline_view, render
 
 TOLERANCE = 2  # px: edge pixels match within a 5x5 box (see the model card on what that costs)
 
@@ -32,7 +35,6 @@ def edge_f1(pred, ref, tolerance: int = TOLERANCE) -> dict[str, float]:
 
 def mean_edge_f1(images, maps, tolerance: int = TOLERANCE) -> float:
     """Mean edge F1 of each image's canny edges (the app's canny_map) against its map."""
-    from playground.detectors import canny_map
     return float(np.mean([edge_f1(canny_map(im), m, tolerance)["f1"] for im, m in zip(images, maps)]))
 
 
@@ -109,8 +111,6 @@ def hand_sketch(scene, rng, keep: float = 0.67, size: int = 128) -> np.ndarray:
     """The scene as a student might sketch it: its outline view's edges as dark strokes on
     white paper, with blotches of them (about 1 - keep) left out."""
     import cv2
-    from playground.detectors import canny_map
-    from playground.world.render import outline_view
     edges = canny_map(outline_view(scene, size))[:, :, 0] > 0
     cells = rng.random((8, 8)).astype(np.float32)
     edges &= cv2.resize(cells, (size, size), interpolation=cv2.INTER_LINEAR) < keep
