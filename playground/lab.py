@@ -133,8 +133,12 @@ class Lab:
         on a CPU the first pipeline call costs several seconds more than the next ones."""
         with self.manager.lock:
             self.manager.base  # noqa: B018 - the property loads the pipeline
-        if warm_up:
-            self.generate("warm-up", seed=0, num_inference_steps=1)
+        if warm_up:  # no bar: nobody asked for this image
+            shown, self.progress = self.progress, False
+            try:
+                self.generate("warm-up", seed=0, num_inference_steps=1)
+            finally:
+                self.progress = shown
 
     def params(self, prompt: str, seed: int | None = None, **settings: Any) -> GenerationParams:
         """Validated parameters with the model's defaults filled in (seed None: a random one)."""
