@@ -18,8 +18,8 @@ from PIL import Image
 from playground import prior
 from playground.detectors import DETECTORS, check_detector
 from playground.exercises import bandit as _bandit
-from playground.exercises import (common, controlnet, generate, img2img, negation, prompt_styles, trajectory,
-                                  triptych, xy_grid)
+from playground.exercises import common, controlnet, generate, img2img, prompt_styles, trajectory, triptych, xy_grid
+from playground.lessons import Lessons
 from playground.panels import Panel, compose
 from playground.params import SCHEDULERS, GenerationParams
 from playground.pipelines import PipelineManager, check_available
@@ -37,7 +37,7 @@ class Settings(TypedDict, total=False):
     height: int
 
 
-class Lab:
+class Lab(Lessons):
     """The lab exercises on one model.
 
     Lab(pipeline=pipe, pipeline_options={...}) wraps a pipeline you built yourself; the options
@@ -189,12 +189,6 @@ class Lab:
         """A grid over two settings; the result also has .row_labels, .col_labels, .columns."""
         return xy_grid.xy_grid(self.manager, self._params(prompt, seed, **settings),
                                x_axis, x_values, y_axis, y_values, image)
-
-    def negation(self, prompt: str, thing: str, seed: int | None = None,
-                 **settings: Unpack[Settings]) -> list[Panel]:
-        """Three ways to ask for less of `thing` on one seed: not at all, "no <thing>" in the
-        prompt, <thing> as the negative prompt (the settings' own negative prompt is replaced)."""
-        return negation.negation(self.manager, self._params(prompt, seed, **settings), thing)
 
     def img2img_strength(self, image: Image.Image, prompt: str, strengths: Sequence[float] = (0.2, 0.5, 0.8),
                          seed: int | None = None, **settings: Unpack[Settings]) -> list[Panel]:

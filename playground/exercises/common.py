@@ -67,12 +67,14 @@ def max_batch(spec) -> int:
 
 def render(manager, params: Sequence[GenerationParams], task: str = "text2img", *,
            image: Image.Image | None = None, detector: str | None = None,
-           setup: Callable | None = None, **call_extra: Any) -> list[Image.Image]:
+           setup: Callable | None = None, per_image: dict | None = None,
+           **call_extra: Any) -> list[Image.Image]:
     """Images for each params, in order, with as few batched pipeline calls as possible.
 
     image is the input of img2img or the control map of ControlNet (one for all, or a list
     with one per params); setup(pipe) runs after the scheduler is set and before the call
-    (the trajectory uses it to watch each step). This is where every generation passes, so
+    (the trajectory uses it to watch each step). per_image maps a pipeline argument to one
+    tensor per params (latents, prompt_embeds, ...), concatenated per call. This is where every generation passes, so
     the model's size cap is checked here, once, before any work starts.
     """
     # 1. check every image against the model's size cap before any work starts
@@ -93,11 +95,18 @@ def render(manager, params: Sequence[GenerationParams], task: str = "text2img", 
         for start in range(0, len(indices), size):
             chunk = indices[start:start + size]
             given = [image[i] for i in chunk] if isinstance(image, list) else image
+            tensors = {k: _cat([v[i] for i in chunk]) for k, v in (per_image or {}).items()}
             images = call_pipeline(manager, [params[i] for i in chunk], task, image=given,
-                                   detector=detector, setup=setup, **call_extra)
+                                   detector=detector, setup=setup, **tensors, **call_extra)
             for i, img in zip(chunk, images):
                 out[i] = img
     return out  # type: ignore[return-value]
+
+
+def _cat(tensors):
+    import torch
+
+    return torch.cat(tensors)
 
 
 def call_pipeline(manager, batch: Sequence[GenerationParams], task: str, *, image=None,
@@ -117,6 +126,8 @@ def call_pipeline(manager, batch: Sequence[GenerationParams], task: str, *, imag
         del kwargs["width"], kwargs["height"]  # img2img takes its size from the input image
     if image is not None:
         kwargs["image"] = image
+    if "prompt_embeds" in call_extra:  # conditioning given as embeddings: the texts go unread
+        del kwargs["prompt"], kwargs["negative_prompt"]
     with manager.lock:
         pipe = manager.pipeline(task, detector)
         manager.set_scheduler(pipe, first.scheduler)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from playground.ui import (bandit, controlnet, denoising, img2img, negation, portfolio, prompt_styles,
-                           seed_grid, triptych, xy_grid)
+from playground.ui import (bandit, controlnet, denoising, img2img, interpolate, negation, portfolio,
+                           prompt_styles, seed_grid, triptych, xy_grid)
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,10 @@ EXERCISES = (
              "with the hub), the control map, a scale sweep", "controlnet", controlnet, ("controlnet",)),
     Exercise("denoising", "Denoising", "4", "the predicted image after each step, as a film strip and an "
              "animated GIF", "trajectory", denoising, ("denoising",)),
+    Exercise("interpolate", "Walks", "seed 002", "frames between two seeds' starting noise (slerp along the "
+             "sphere, or lerp through it) and optionally two prompts, as a strip and a GIF; a variation "
+             "seed is the walk stopped early", "interpolate", interpolate, ("interpolate", "variation"),
+             seed=False),
     Exercise("negation", "Negation", "seed 004", "the prompt, the prompt with \"no <thing>\" written in, and <thing> "
              "as the negative prompt, on one seed", "negation", negation, ("negation",)),
     Exercise("portfolio", "Portfolio", "7", "every \"Add to portfolio\" lands here; pick panels, title, "

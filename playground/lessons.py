@@ -1,0 +1,44 @@
+"""The lessons added after the first seven exercises, as Lab methods (Lab inherits them).
+
+Kept apart from lab.py only to keep each file readable; they are Lab's methods like any other
+and take the same settings (negative_prompt, num_inference_steps, guidance_scale, scheduler,
+width, height). Each is one exercise module in playground/exercises/.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from playground.exercises import interpolate, negation
+from playground.panels import Panel
+
+
+class Lessons:
+    """Mixed into Lab: needs self.manager and self._params(prompt, seed, **settings)."""
+
+    def negation(self, prompt: str, thing: str, seed: int | None = None, **settings) -> list[Panel]:
+        """Three ways to ask for less of `thing` on one seed: not at all, "no <thing>" in the
+        prompt, <thing> as the negative prompt (the settings' own negative prompt is replaced)."""
+        return negation.negation(self.manager, self._params(prompt, seed, **settings), thing)
+
+    def interpolate(self, prompt: str, seeds: Sequence[int] = (0, 1), frames: int = 8, mode: str = "slerp",
+                    prompt_b: str | None = None, **settings) -> list[Panel]:
+        """Frames of a walk from seeds[0]'s starting noise to seeds[1]'s ("slerp" along the sphere
+        the noise lives on, or "lerp" straight through it), and from prompt to prompt_b if given.
+        The first frame is generate(prompt, seeds[0]); the last, generate(prompt_b or prompt, seeds[1])."""
+        seed_a, seed_b = _two_seeds(seeds)
+        return interpolate.interpolate(self.manager, self._params(prompt, seed_a, **settings), seed_b,
+                                       interpolate.even_steps(frames), mode, prompt_b)
+
+    def variation(self, prompt: str, seed: int, variation_seed: int, strength: float = 0.2,
+                  **settings) -> Panel:
+        """AUTOMATIC1111's variation seed: the seed's noise moved `strength` (0..1) of the way to
+        variation_seed's along the sphere; small strengths give near relatives of the image."""
+        return interpolate.interpolate(self.manager, self._params(prompt, seed, **settings), variation_seed,
+                                       [strength], "slerp")[0]
+
+
+def _two_seeds(seeds) -> tuple[int, int]:
+    seeds = list(seeds)
+    if len(seeds) != 2:
+        raise ValueError(f"seeds must hold 2 seeds (where the walk starts and ends), got {len(seeds)}")
+    return seeds[0], seeds[1]

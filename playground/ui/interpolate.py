@@ -1,0 +1,69 @@
+"""Walks tab (seed 002): frames between two seeds' noise (slerp or lerp), optionally two
+prompts, as a strip and a GIF; and a variation, the same walk stopped after a small step."""
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from playground.params import SEED_MAX, load_preset
+from playground.ui.denoising import save_gif
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
+from playground.ui.shared import Labs, Shared, lab_call, model_event
+from playground.ui.values import as_int, seed_value, slider
+
+MODES = [("slerp: along the sphere", "slerp"), ("lerp: a straight line", "lerp")]
+
+
+def run_walk(labs: Labs, prompt, prompt_b, seed_a, seed_b, frames, mode,
+             progress=gr.Progress(track_tqdm=True), **settings):
+    lab, kw = lab_call(labs, settings)
+    panels = lab.interpolate(prompt, seeds=(seed_value(seed_a), seed_value(seed_b)), frames=as_int(frames, "frames"),
+                             mode=mode, prompt_b=str(prompt_b or "").strip() or None, **kw)
+    warn_truncated(panels)
+    return lab.compose(panels), save_gif(panels), gallery_items(panels), panels
+
+
+def run_variation(labs: Labs, prompt, seed_a, seed_b, strength, progress=gr.Progress(track_tqdm=True), **settings):
+    lab, kw = lab_call(labs, settings)
+    own = lab.generate(prompt, seed=seed_value(seed_a), **kw)
+    moved = lab.variation(prompt, seed_value(seed_a), seed_value(seed_b), float(strength), **kw)
+    moved.caption = f"variation {float(strength):g} toward seed {moved.params['seed_b']}"
+    panels = [own, moved]
+    return gallery_items(panels), panels
+
+
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
+    preset = load_preset("interpolate")
+    gr.Markdown("**Walking between seeds.** A seed is a point of noise; nearby noise makes related images. "
+                "Walk from one seed to another along the sphere the noise lives on (slerp), then along a "
+                "straight line (lerp) and compare the middle frames.")
+    with gr.Row():
+        prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=3)
+        prompt_b = gr.Textbox(label="Second prompt (optional: walk the text too)", value=preset["prompt_b"],
+                              lines=2, scale=3)
+    with gr.Row():
+        seed_a = gr.Number(label=f"Start seed (0 to {SEED_MAX})", value=preset["seeds"][0], precision=0,
+                           minimum=0, maximum=SEED_MAX)
+        seed_b = gr.Number(label="End seed", value=preset["seeds"][1], precision=0, minimum=0, maximum=SEED_MAX)
+        frames = gr.Slider(**slider(preset, "frames"), value=preset["frames"], label="Frames")
+        mode = gr.Radio(MODES, value=preset["mode"], label="Path")
+    run = gr.Button("Walk", variant="primary")
+    strip = gr.Image(label="The walk", type="pil", format="png", interactive=False,
+                     elem_classes=["pixelated", "upscale"])
+    with gr.Row():
+        gif = gr.Image(label="Animation", type="filepath", interactive=False, height=300, scale=1,
+                       elem_classes=["pixelated", "upscale"])
+        with gr.Column(scale=2):
+            gallery = panels_gallery("Frames (click one to add it to the portfolio)", columns=4, height=300)
+            panels = gr.State([])
+            panel_actions(shared, gallery, panels, ex.id, send=ex.send)
+    with gr.Accordion("Variation seed (AUTOMATIC1111): the walk stopped after a small step", open=False):
+        strength = gr.Slider(**slider(preset, "variation_strength"), value=preset["variation_strength"],
+                             label="Variation strength (0 = the start seed's image, 1 = the end seed's)")
+        vary = gr.Button("Make a variation (shown under Frames, beside the start seed's image)")
+    model_event(shared, run.click, partial(run_walk, labs), [prompt, prompt_b, seed_a, seed_b, frames, mode],
+                [strip, gif, gallery, panels], api_name="interpolate")
+    model_event(shared, vary.click, partial(run_variation, labs), [prompt, seed_a, seed_b, strength],
+                [gallery, panels], api_name="variation")
+    return {"prompt": prompt, "seed": seed_a}
