@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from playground.exercises import interpolate, negation
+from playground.exercises import attention, interpolate, negation
 from playground.panels import Panel
 
 
@@ -19,6 +19,12 @@ class Lessons:
         """Three ways to ask for less of `thing` on one seed: not at all, "no <thing>" in the
         prompt, <thing> as the negative prompt (the settings' own negative prompt is replaced)."""
         return negation.negation(self.manager, self._params(prompt, seed, **settings), thing)
+
+    def attention_maps(self, prompt: str, seed: int | None = None, **settings) -> list[Panel]:
+        """The image, then one panel per word of the prompt: a heatmap of where that word's
+        cross-attention landed, summed over layers, heads and steps (DAAM). Stop words are faded;
+        each word panel's params hold its share of the attention and its centre of mass."""
+        return attention.attention_maps(self.manager, self._params(prompt, seed, **settings))
 
     def interpolate(self, prompt: str, seeds: Sequence[int] = (0, 1), frames: int = 8, mode: str = "slerp",
                     prompt_b: str | None = None, **settings) -> list[Panel]:

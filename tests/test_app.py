@@ -6,6 +6,7 @@ the public API (README "The app's API"), and tests/test_app_client.py calls each
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import socket
 import subprocess
@@ -69,11 +70,11 @@ def test_triptych_add_buttons_take_the_three_notes(demo):
     from test_ui_helpers import panel
     by_name = {d.api_name: d for d in _dependencies(demo)}
     made = [panel(caption=str(i)) for i in range(3)]
-    state = by_name["triptych_add_all"].fn([], made, "first", "", "third")[0]
+    state = by_name["triptych_add_all"].fn([], None, made, "first", "", "third")[0]
     assert [p.params.get("note") for p in state] == ["first", None, "third"]
-    state = by_name["triptych_add_selected"].fn([], made, 1, "first", "second", "")[0]
+    state = by_name["triptych_add_selected"].fn([], None, made, 1, "first", "second", "")[0]
     assert [p.params.get("note") for p in state] == ["second"]
-    assert len(by_name["triptych_add_all"].inputs) == 5  # portfolio, panels, 3 notes
+    assert len(by_name["triptych_add_all"].inputs) == 6  # portfolio, owner token, panels, 3 notes
 
 
 def test_launch_settings_cap_uploads():
@@ -90,7 +91,7 @@ def test_spaces_gpu_wraps_generation_only(monkeypatch, lab):
     wrapped = []
 
     def gpu(fn):
-        inner = getattr(fn, "__wrapped__", fn)
+        inner = inspect.unwrap(fn)  # through core_errors and the cost check to the tab's partial
         wrapped.append(getattr(getattr(inner, "func", inner), "__name__", "?"))
         return fn
 
@@ -98,7 +99,8 @@ def test_spaces_gpu_wraps_generation_only(monkeypatch, lab):
     import app
     app.build_app(lab)
     assert set(wrapped) == {"run_triptych", "run_prompt_styles", "run_seed_grid", "run_xy_grid", "start_bandit",
-                            "vote", "run_img2img", "run_controlnet", "run_trajectory", "run_negation", "run_walk", "run_variation"}
+                            "vote", "run_img2img", "run_controlnet", "run_trajectory", "run_negation", "run_walk", "run_variation",
+                            "run_attention"}
     assert len(wrapped) == len(MODEL_ENDPOINTS)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from playground.ui import (bandit, controlnet, denoising, img2img, interpolate, negation, portfolio,
+from playground.ui import (attention, bandit, controlnet, denoising, img2img, interpolate, negation, portfolio,
                            prompt_styles, seed_grid, triptych, xy_grid)
 
 
@@ -59,6 +59,9 @@ EXERCISES = (
              "with the hub), the control map, a scale sweep", "controlnet", controlnet, ("controlnet",)),
     Exercise("denoising", "Denoising", "4", "the predicted image after each step, as a film strip and an "
              "animated GIF", "trajectory", denoising, ("denoising",)),
+    Exercise("attention", "Where words land", "seed 003", "the image, then one heatmap per word of the prompt: "
+             "its cross-attention summed over layers, heads and steps (DAAM); stop words faded",
+             "attention_maps", attention, ("attention",)),
     Exercise("interpolate", "Walks", "seed 002", "frames between two seeds' starting noise (slerp along the "
              "sphere, or lerp through it) and optionally two prompts, as a strip and a GIF; a variation "
              "seed is the walk stopped early", "interpolate", interpolate, ("interpolate", "variation"),
