@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from playground.exercises import attention, interpolate, negation
+from PIL import Image
+
+from playground.exercises import attention, inpaint, interpolate, negation
 from playground.panels import Panel
 
 
@@ -25,6 +27,11 @@ class Lessons:
         cross-attention landed, summed over layers, heads and steps (DAAM). Stop words are faded;
         each word panel's params hold its share of the attention and its centre of mass."""
         return attention.attention_maps(self.manager, self._params(prompt, seed, **settings))
+
+    def inpaint(self, image: Image.Image, mask: Image.Image, prompt: str, strengths: Sequence[float] = (0.75, 1.0),
+                seed: int | None = None, **settings) -> list[Panel]:
+        """Repaint where the mask is white (black is kept, pixel for pixel), one panel per strength."""
+        return inpaint.inpaint(self.manager, self._params(prompt, seed, **settings), image, mask, strengths)
 
     def interpolate(self, prompt: str, seeds: Sequence[int] = (0, 1), frames: int = 8, mode: str = "slerp",
                     prompt_b: str | None = None, **settings) -> list[Panel]:

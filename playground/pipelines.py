@@ -1,7 +1,7 @@
 """PipelineManager: load a model once, derive the image-to-image and ControlNet pipelines.
 
-Derived pipelines come from `from_pipe(base, dtype=base.dtype)`: without the dtype,
-diffusers 0.42 casts the shared fp16 UNet to fp32 in place (2x memory, 4x slower on a GPU).
+Derived pipelines are built from the base's own components (derive_pipeline): from_pipe
+without a dtype casts a shared fp16 UNet to fp32 in place (2x memory, 4x slower on a GPU).
 Weights load only as safetensors, only from the registry in presets/models.yaml (unless
 PLAYGROUND_ALLOW_ANY_MODEL=1), never with remote code. With the hub offline a hub model fails
 at once with a HubUnavailableError naming it, before diffusers is asked for anything.
@@ -186,8 +186,7 @@ class PipelineManager:
         base = self.base
         extra = {"controlnet": self.controlnet_model(detector)} if task == "controlnet" else {}
         cls = getattr(diffusers, TASK_CLASSES[self.spec.family][task])
-        # dtype=base.dtype: otherwise from_pipe casts the shared modules to fp32 in place.
-        return cls.from_pipe(base, dtype=base.dtype, **extra)
+        return derive_pipeline(cls, base, **extra)
 
     # ------------------------------------------------------------------ per call
     def set_scheduler(self, pipe, name: str) -> None:
@@ -246,6 +245,26 @@ def check_local_weights(spec: ModelSpec) -> str:
     json.loads(index.read_text())  # a clear JSONDecodeError now beats a confusing one later
     return str(folder)
 
+
+
+def derive_pipeline(cls, base, **extra):
+    """A pipeline of class `cls` made of the base pipeline's very modules (plus `extra`).
+
+    Built from base.components, not with from_pipe: from_pipe ends with pipeline.to(dtype),
+    which casts a shared fp16 UNet to fp32 in place when no dtype is given (2x memory, 4x
+    slower on a GPU; docs/design.md) and, given one, warns on every derive that some modules
+    "should be kept in float32". Config-only arguments (requires_safety_checker,
+    force_zeros_for_empty_prompt, ...) come from the base's config.
+    """
+    import inspect
+
+    accepted = inspect.signature(cls.__init__).parameters
+    parts = {k: v for k, v in base.components.items() if k in accepted}
+    parts.update({k: base.config[k] for k in accepted if k not in parts and k in base.config})
+    parts.update(extra)
+    pipe = cls(**parts)
+    pipe.set_progress_bar_config(**getattr(base, "_progress_bar_config", {}))
+    return pipe
 
 
 def spec_for_pipeline(pipe, model: str, controlnets: dict | None, spec_fields: dict) -> ModelSpec:

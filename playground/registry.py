@@ -18,11 +18,11 @@ from playground.params import SCHEDULERS
 # {family: {task: pipeline class name in diffusers}}; a new task (inpainting, ...) is one
 # more key per family, and PipelineManager derives it from the base like the others.
 _SD = {"text2img": "StableDiffusionPipeline", "img2img": "StableDiffusionImg2ImgPipeline",
-       "controlnet": "StableDiffusionControlNetPipeline"}
+       "controlnet": "StableDiffusionControlNetPipeline", "inpaint": "StableDiffusionInpaintPipeline"}
 TASK_CLASSES: dict[str, dict[str, str]] = {
     "embedded": _SD, "sd1.x": _SD, "sd2.x": _SD,
     "sdxl": {"text2img": "StableDiffusionXLPipeline", "img2img": "StableDiffusionXLImg2ImgPipeline",
-             "controlnet": "StableDiffusionXLControlNetPipeline"},
+             "controlnet": "StableDiffusionXLControlNetPipeline", "inpaint": "StableDiffusionXLInpaintPipeline"},
 }
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 

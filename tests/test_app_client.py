@@ -72,6 +72,16 @@ def test_every_endpoint_answers(client, lab, files):
     assert len(call("negation", "a house in a meadow", "birds", 3, **s)) == 3
     assert len(call("variation", "a cat", 1, 2, 0.2, **s)) == 2
     assert len(call("attention", "a red car", 4, **s)) == 4  # the image, "a", "red", "car"
+    canvas = call("inpaint_load", photo, 1)
+    unpainted = {"background": handle_file(canvas["background"]), "layers": [],
+                 "composite": handle_file(canvas["composite"])}
+    with pytest.raises(AppError, match="mask is empty"):  # loaded, nothing painted yet
+        call("inpaint", unpainted, "a car", "1.0", 2, **s)
+    painted = Image.open(canvas["composite"]).convert("RGB")
+    painted.paste((255, 0, 255), (100, 100, 250, 250))
+    painted.save(files / "painted.png")
+    unpainted["composite"] = handle_file(str(files / "painted.png"))
+    assert len(call("inpaint", unpainted, "a car", "1.0", 2, **s)) == 1
     strip, gif, frames = call("interpolate", "a cat", "", 1, 2, 3, "slerp", **s)
     assert gif.endswith(".gif") and len(frames) == 3
     # 2. small helpers
@@ -86,7 +96,7 @@ def test_every_endpoint_answers(client, lab, files):
         badge = call(f"{tab}_add_all")[0]
         with pytest.raises(AppError, match="click a panel"):  # selection is a browser click
             call(f"{tab}_add_selected")
-    assert "28 panels" in badge  # 3 + 3 + 2 + 4 + 1 + 2 + 1 + 2 steps + 4 attention + 3 walk + 3 negation
+    assert "29 panels" in badge  # 3 + 3 + 2 + 4 + 1 + 2 + 1 + 2 steps + 1 inpaint + 4 attention + 3 walk + 3 negation
     for tab in SEND_TABS:
         with pytest.raises(AppError, match="click a panel"):
             call(f"{tab}_send_to_img2img")
@@ -98,7 +108,7 @@ def test_every_endpoint_answers(client, lab, files):
     assert params["prompt"] == "a fox" and params["seed"] == 7
     restored = call("restore_settings", params, "img2img")
     assert any(isinstance(r, dict) and r.get("value") == "a fox" for r in restored)
-    assert "27 panels" in call("portfolio_remove", [0])[0]
+    assert "28 panels" in call("portfolio_remove", [0])[0]
     assert called == PUBLIC_ENDPOINTS, PUBLIC_ENDPOINTS - called
 
 

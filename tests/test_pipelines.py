@@ -34,12 +34,14 @@ def test_derived_pipelines_share_weights_without_casting(family, dtype):
     assert {d for d, _ in before.values() if d.is_floating_point} == {dtype}
     img2img = manager.pipeline("img2img")
     control = manager.pipeline("controlnet", "canny")
+    inpaint = manager.pipeline("inpaint")
     assert module_state(base) == before
-    for derived in (img2img, control):
+    for derived in (img2img, control, inpaint):
         for name in ("unet", "vae", "text_encoder"):
             assert getattr(derived, name) is getattr(base, name)
         assert derived.dtype == dtype
     assert control.controlnet.dtype == dtype
+    assert dict(img2img.config).get("force_zeros_for_empty_prompt") == dict(base.config).get("force_zeros_for_empty_prompt")
     assert type(img2img).__name__ == ("StableDiffusionXLImg2ImgPipeline" if family == "sdxl"
                                       else "StableDiffusionImg2ImgPipeline")
 
@@ -63,7 +65,7 @@ def test_derived_pipelines_and_controlnets_are_cached(lab):
     with pytest.raises(ValueError, match=r"detector must be one with a ControlNet for tiny-sd1.x \(canny, scribble\)"):
         m.controlnet_model("depth")
     with pytest.raises(ValueError, match="task must be one of"):
-        m.pipeline("inpaint")
+        m.pipeline("upscale")
 
 
 @pytest.mark.parametrize("name, cls, karras", [

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from playground.ui import (attention, bandit, controlnet, denoising, img2img, interpolate, negation, portfolio,
-                           prompt_styles, seed_grid, triptych, xy_grid)
+from playground.ui import (attention, bandit, controlnet, denoising, img2img, inpaint, interpolate, negation,
+                           portfolio, prompt_styles, seed_grid, triptych, xy_grid)
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Exercise:
     lab_method: str | None  # the Lab method its main button calls (None: no model)
     tab: ModuleType  # the tab module: build_tab(labs, shared, ex)
     endpoints: tuple[str, ...] = ()  # its model endpoints (they share the model queue)
+    tools: tuple[str, ...] = ()  # its other endpoints: no model, never wait behind one
     seed: bool = True  # a seed box with a dice button (<id>_new_seed)
     panels: bool = True  # a gallery whose panels go to the portfolio (<id>_add_selected/_all)
     send: bool = True  # its panels can be sent to image-to-image (<id>_send_to_img2img)
@@ -31,7 +32,7 @@ class Exercise:
     @property
     def cheap_endpoints(self) -> set[str]:
         """The endpoints every tab of this kind gets from the shared widgets (no model)."""
-        names = {f"{self.id}_new_seed"} if self.seed else set()
+        names = set(self.tools) | ({f"{self.id}_new_seed"} if self.seed else set())
         if self.panels:
             names |= {f"{self.id}_add_selected", f"{self.id}_add_all"}
         if self.send:
@@ -42,7 +43,7 @@ class Exercise:
 # Order of the tabs: the lab's order where it matters; the portfolio last.
 EXERCISES = (
     Exercise("triptych", "Triptych", "5", "one prompt, three values of one knob (guidance, steps, scheduler "
-             "or seed), a note box per panel", "triptych", triptych, ("triptych",)),
+             "or seed), a note box per panel", "triptych", triptych, ("triptych",), tools=("triptych_values",)),
     Exercise("prompt_styles", "Prompt styles", "2", "one scene written as a command, a caption and a "
              "director's description, one seed", "prompt_styles", prompt_styles, ("prompt_styles",)),
     Exercise("seed_grid", "Seed grid & prior", "1", "1-64 seeds (random or typed, 0 to 4294967295); palette, "
@@ -54,11 +55,16 @@ EXERCISES = (
              "posteriors, history", "bandit_round", bandit, ("bandit_start", "bandit_like", "bandit_dislike"),
              seed=False, send=False, restores=False),
     Exercise("img2img", "Image to image", "6", "an upload (or any panel sent here) under a strength sweep; "
-             "SSIM says how much survived", "img2img_strength", img2img, ("img2img",), send=False),
+             "SSIM says how much survived", "img2img_strength", img2img, ("img2img",), send=False,
+             tools=("img2img_check_upload",)),
     Exercise("controlnet", "ControlNet", "6", "a sketch or an upload, canny or scribble offline (depth/openpose "
-             "with the hub), the control map, a scale sweep", "controlnet", controlnet, ("controlnet",)),
+             "with the hub), the control map, a scale sweep", "controlnet", controlnet, ("controlnet",),
+             tools=("controlnet_detectors",)),
     Exercise("denoising", "Denoising", "4", "the predicted image after each step, as a film strip and an "
              "animated GIF", "trajectory", denoising, ("denoising",)),
+    Exercise("inpaint", "Inpainting", "seed 004", "paint over an upload or a portfolio panel where it should "
+             "change; the model repaints there at each strength, and not a pixel changes outside",
+             "inpaint", inpaint, ("inpaint",), tools=("inpaint_load",)),
     Exercise("attention", "Where words land", "seed 003", "the image, then one heatmap per word of the prompt: "
              "its cross-attention summed over layers, heads and steps (DAAM); stop words faded",
              "attention_maps", attention, ("attention",)),
@@ -71,14 +77,12 @@ EXERCISES = (
     Exercise("portfolio", "Portfolio", "7", "every \"Add to portfolio\" lands here; pick panels, title, "
              "~150-word statement; export PNG (with `parameters` metadata), PDF and ZIP; drop a saved PNG "
              "(ours or AUTOMATIC1111's) to restore its settings into a tab", None, portfolio,
+             tools=("portfolio_preview", "portfolio_export", "portfolio_remove", "read_params", "restore_settings"),
              seed=False, panels=False, send=False, restores=False),
 )
 BY_ID = {ex.id: ex for ex in EXERCISES}
-# Endpoints that belong to no single exercise (the header, image-to-image's upload check,
-# the portfolio's buttons, restore).
-SHARED_ENDPOINTS = {"model_defaults", "triptych_values", "img2img_check_upload", "controlnet_detectors",
-                    "portfolio_preview", "portfolio_export", "portfolio_remove", "read_params",
-                    "restore_settings"}
+# Endpoints of the page's header, which belongs to no exercise.
+SHARED_ENDPOINTS = {"model_defaults"}
 
 
 def model_endpoints() -> set[str]:

@@ -1,0 +1,88 @@
+"""Inpainting tab (seed 004): paint over an upload or a portfolio panel where it should change."""
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from playground.exercises.common import fit_image
+from playground.params import load_preset
+from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
+from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
+from playground.ui.sketch import checked_sketchpad
+from playground.ui.values import as_int, parse_list, seed_value
+
+PAINT = "#ff00ff"  # one fixed colour: what differs from the loaded picture is the mask
+PAINTED = 48  # a channel difference above this (of 255) is paint, not compression noise
+
+
+def load_source(upload, portfolio, panel_number):
+    """The picture to paint on (an upload, else a portfolio panel), shown on the canvas."""
+    side = load_preset("inpaint")["canvas"]
+    if upload:
+        image = checked_image(upload)
+    elif portfolio:
+        n = as_int(panel_number, "panel number")
+        if not 1 <= n <= len(portfolio):
+            raise ValueError(f"panel number must be in 1..{len(portfolio)}, got {n}")
+        image = portfolio[n - 1].image
+    else:
+        raise ValueError("upload a picture, or add panels to the portfolio and pick one by number")
+    square = fit_image(image, side, side)
+    return {"background": square, "layers": [], "composite": square}, square
+
+
+def mask_from(source: Image.Image, sketch) -> Image.Image:
+    """White where the canvas differs from the loaded picture: where the student painted."""
+    composite = sketch.get("composite") if isinstance(sketch, dict) else sketch
+    if source is None or composite is None:
+        raise ValueError("load a picture first, then paint over what should change")
+    painted = np.asarray(Image.fromarray(np.asarray(composite, np.uint8)).convert("RGB"), np.int16)
+    clean = np.asarray(source.convert("RGB").resize(painted.shape[1::-1]), np.int16)
+    return Image.fromarray(((np.abs(painted - clean).max(axis=2) > PAINTED) * 255).astype(np.uint8))
+
+
+def run_inpaint(labs: Labs, source, sketch, prompt, strengths, seed, progress=gr.Progress(track_tqdm=True),
+                **settings):
+    mask = mask_from(source, sketch)
+    lab, kw = lab_call(labs, settings)
+    panels = lab.inpaint(source, mask, prompt, strengths=parse_list(strengths, "strengths", float),
+                         seed=seed_value(seed), **kw)
+    warn_truncated(panels)
+    return gallery_items(panels), panels
+
+
+def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
+    preset = load_preset("inpaint")
+    side = preset["canvas"]
+    gr.Markdown("**Change one part.** Load a picture, paint over the part to change, and say in the prompt what "
+                "the whole picture should show. Outside the paint, not a pixel changes; inside, the model "
+                "paints something that must fit what is around it.")
+    source = gr.State(None)
+    with gr.Row():
+        with gr.Column(scale=1):
+            upload = gr.File(label="Upload a picture", file_types=["image"], type="filepath", height=110)
+            with gr.Row():
+                number = gr.Number(label="or portfolio panel number", value=1, precision=0, minimum=1)
+                load = gr.Button("Load onto the canvas")
+            canvas = checked_sketchpad(label="Paint over what should change", type="numpy", image_mode="RGB",
+                                       canvas_size=(side, side), height=side + 40,
+                                       layers=gr.LayerOptions(allow_additional_layers=False),
+                                       brush=gr.Brush(default_size=preset["brush"], colors=[PAINT],
+                                                      color_mode="fixed"))
+        with gr.Column(scale=1):
+            prompt = gr.Textbox(label="Prompt (the whole picture, after the change)", value=preset["prompt"], lines=2)
+            strengths = gr.Textbox(label="Strengths (comma-separated, 0 to 1)",
+                                   value=", ".join(map(str, preset["strengths"])))
+            seed = seed_input(preset["seed"], ex.id)
+            run = gr.Button("Repaint", variant="primary")
+    gallery = panels_gallery("Repainted", columns=3)
+    panels = gr.State([])
+    panel_actions(shared, gallery, panels, ex.id, send=ex.send)
+    cheap_event(load.click, load_source, [upload, shared.portfolio, number], [canvas, source],
+                api_name="inpaint_load")
+    model_event(shared, run.click, partial(run_inpaint, labs), [source, canvas, prompt, strengths, seed],
+                [gallery, panels], api_name="inpaint")
+    return {"prompt": prompt, "seed": seed}
