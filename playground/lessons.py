@@ -22,6 +22,13 @@ class Lessons:
         prompt, <thing> as the negative prompt (the settings' own negative prompt is replaced)."""
         return negation.negation(self.manager, self._params(prompt, seed, **settings), thing)
 
+    def negation_shares(self, prompt: str, thing: str, seeds: Sequence[int] = range(16), **settings) -> dict:
+        """Over many seeds, how often the embedded model's classifier sees `thing` in each of the
+        three negation panels: {"counts", "shares", "seeds", "thing"} (embedded model only)."""
+        if self.family != "embedded":
+            raise ValueError(f"counting needs the embedded model's classifier (tiny-world), got {self.model}")
+        return negation.negation_shares(self.manager, self._params(prompt, 0, **settings), thing, seeds)
+
     def attention_maps(self, prompt: str, seed: int | None = None, **settings) -> list[Panel]:
         """The image, then one panel per word of the prompt: a heatmap of where that word's
         cross-attention landed, summed over layers, heads and steps (DAAM). Stop words are faded;

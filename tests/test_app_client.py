@@ -70,6 +70,8 @@ def test_every_endpoint_answers(client, lab, files):
     strip, gif, steps = call("denoising", "sunset", 7, 1, **s)
     assert gif.endswith(".gif") and len(steps) == s["num_inference_steps"]
     assert len(call("negation", "a house in a meadow", "birds", 3, **s)) == 3
+    with pytest.raises(AppError, match="needs the embedded model"):  # the tiny pipeline has no classifier
+        call("negation_count", "a house", "red", 4, **s)
     assert len(call("variation", "a cat", 1, 2, 0.2, **s)) == 2
     assert len(call("attention", "a red car", 4, **s)) == 4  # the image, "a", "red", "car"
     canvas = call("inpaint_load", photo, 1)

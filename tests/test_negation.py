@@ -34,3 +34,32 @@ def test_negation_tab_runs_and_says_the_negative_prompt_is_its_own(lab):
 
     gallery, panels = tab.run_negation(Labs(lab), "a cat", "armchair", 2, **settings_for(lab))
     assert len(gallery) == 3 and panels[2].params["negative_prompt"] == "armchair"
+
+
+def test_what_the_classifier_can_count():
+    from playground.exercises.negation import appears
+
+    pred = {"birds": "2", "colour": "red", "subject": "car", "light": "night", "setting": "city"}
+    assert appears("birds")(pred) and appears("a few birds")(pred) and appears("red")(pred)
+    assert appears("a car")(pred) and appears("night")(pred) and not appears("a cat")(pred)
+    assert not appears("birds")({**pred, "birds": "0"})
+    with pytest.raises(ValueError, match="thing must be something the embedded model's classifier sees"):
+        appears("armchair")
+
+
+def test_negation_shares_count_each_panel_over_the_seeds(lab, monkeypatch):
+    from playground import prior
+    from playground.exercises import negation
+
+    seen = []
+
+    class Stand:  # reads "red" in every other image it is shown
+        def predict(self, images):
+            seen.extend(images)
+            return [{"colour": "red" if i % 2 else "black", "birds": "0"} for i in range(len(images))]
+    monkeypatch.setattr(prior, "classifier", lambda folder=None: Stand())
+    result = negation.negation_shares(lab.manager, lab.params("a house", 0), "red", seeds=[1, 2, 3, 4])
+    assert len(seen) == 12 and result["seeds"] == 4
+    assert result["counts"] == {"plain prompt": 2, '"no red" in the prompt': 2, 'negative prompt "red"': 2}
+    with pytest.raises(ValueError, match="needs the embedded model"):
+        lab.negation_shares("a house", "red", seeds=[1])

@@ -73,7 +73,8 @@ EXERCISES = (
              "seed is the walk stopped early", "interpolate", interpolate, ("interpolate", "variation"),
              seed=False),
     Exercise("negation", "Negation", "seed 004", "the prompt, the prompt with \"no <thing>\" written in, and <thing> "
-             "as the negative prompt, on one seed", "negation", negation, ("negation",)),
+             "as the negative prompt, on one seed; with the embedded model, how often each shows the thing over "
+             "many seeds", "negation", negation, ("negation", "negation_count")),
     Exercise("portfolio", "Portfolio", "7", "every \"Add to portfolio\" lands here; pick panels, title, "
              "~150-word statement; export PNG (with `parameters` metadata), PDF and ZIP; drop a saved PNG "
              "(ours or AUTOMATIC1111's) to restore its settings into a tab", None, portfolio,
