@@ -22,7 +22,7 @@ from playground.exercises import common, controlnet, generate, img2img, prompt_s
 from playground.lessons import Lessons
 from playground.panels import Panel, compose
 from playground.params import SCHEDULERS, GenerationParams
-from playground.pipelines import PipelineManager, check_available
+from playground.pipelines import PipelineManager, check_available, find_truncation
 from playground.registry import ModelSpec, resolve_model
 
 
@@ -117,6 +117,18 @@ class Lab(Lessons):
         """The part of `text` the model's text encoder will not see (None: all of it fits).
         Loads the model: the tokenizer comes with it."""
         return self.manager.truncations(text)
+
+    def tokens(self, text: str) -> dict | None:
+        """{"count", "max", "cut"}: the prompt's tokens, how many the text encoder takes, and the
+        part it will not see (None when it all fits); None while the model is still loading."""
+        tokenizers = self.manager.tokenizers()
+        if not tokenizers:
+            return None
+        tok = tokenizers[0]
+        count = len(tok(str(text or ""), add_special_tokens=False, truncation=False, verbose=False).input_ids)
+        cut = max([c for c in (find_truncation(t, str(text or "")) for t in tokenizers) if c] or [None],
+                  key=lambda c: len(c or ""))
+        return {"count": count, "max": tok.model_max_length - tok.num_special_tokens_to_add(False), "cut": cut}
 
     def switch_model(self, model: str) -> None:
         """Use another registry model; the current one's memory is freed first.

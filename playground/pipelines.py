@@ -40,7 +40,7 @@ def find_truncation(tokenizer, text: str) -> str | None:
     """The part of `text` the pipeline's tokenizer will cut off, or None when it all fits."""
     if not text:
         return None
-    content = tokenizer(text, add_special_tokens=False, truncation=False).input_ids
+    content = tokenizer(text, add_special_tokens=False, truncation=False, verbose=False).input_ids
     keep = tokenizer.model_max_length - tokenizer.num_special_tokens_to_add(False)
     return tokenizer.decode(content[keep:]).strip() if len(content) > keep else None
 
@@ -200,6 +200,12 @@ class PipelineManager:
                 if tok is not None]
         cuts = [c for c in cuts if c]
         return max(cuts, key=len) if cuts else None
+
+    def tokenizers(self) -> list:
+        """The loaded pipeline's tokenizers, read without the lock (a prompt box counts tokens
+        while a generation runs); empty while nothing is loaded."""
+        base = self._base
+        return [t for t in (getattr(base, "tokenizer", None), getattr(base, "tokenizer_2", None)) if t is not None]
 
     # ------------------------------------------------------------------ switching
     def switch(self, model: str) -> None:
