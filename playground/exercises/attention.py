@@ -81,9 +81,12 @@ def words_of(tokenizer, prompt: str) -> list[tuple[str, list[int]]]:
         if SPECIAL.match(piece):
             continuing = False
             continue
-        merge = continuing if clip else piece.startswith("##") and bool(words)
+        merge = bool(words) and (continuing if clip else piece.startswith("##"))
         text = piece.removesuffix("</w>") if clip else piece.removeprefix("##")
-        words[-1:] = [(words[-1][0] + text, words[-1][1] + [pos])] if merge else [*words[-1:], (text, [pos])]
+        if merge:
+            words[-1] = (words[-1][0] + text, words[-1][1] + [pos])
+        else:
+            words.append((text, [pos]))
         continuing = clip and not piece.endswith("</w>")
     return [(w, p) for w, p in words if re.search(r"\w", w)]
 
