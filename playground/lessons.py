@@ -10,7 +10,8 @@ from typing import Sequence
 
 from PIL import Image
 
-from playground.exercises import attention, inpaint, interpolate, negation
+from playground.exercises import attention, captions, inpaint, interpolate, negation
+from playground.exercises.common import random_seed
 from playground.panels import Panel
 
 
@@ -28,6 +29,17 @@ class Lessons:
         if self.family != "embedded":
             raise ValueError(f"counting needs the embedded model's classifier (tiny-world), got {self.model}")
         return negation.negation_shares(self.manager, self._params(prompt, 0, **settings), thing, seeds)
+
+    @staticmethod
+    def captions(start: str = "", temperatures: Sequence[float] = (0.2, 0.7, 1.2), top_k: int = 0,
+                 top_p: float = 1.0, seed: int | None = None, samples: int = 1,
+                 max_length: int = 32) -> list[captions.Caption]:
+        """Captions the world's caption model (a small GRU trained here) writes after `start`,
+        `samples` per temperature, each with its verdict as a world scene. Text only, on the CPU:
+        render them with Lab.batch to see the same knob on images."""
+        return captions.captions(start, temperatures, top_k=top_k, top_p=top_p,
+                                 seed=random_seed() if seed is None else seed, samples=samples,
+                                 max_length=max_length)
 
     def attention_maps(self, prompt: str, seed: int | None = None, **settings) -> list[Panel]:
         """The image, then one panel per word of the prompt: a heatmap of where that word's

@@ -100,7 +100,7 @@ def test_spaces_gpu_wraps_generation_only(monkeypatch, lab):
     app.build_app(lab)
     assert set(wrapped) == {"run_triptych", "run_prompt_styles", "run_seed_grid", "run_xy_grid", "start_bandit",
                             "vote", "run_img2img", "run_controlnet", "run_trajectory", "run_negation", "run_walk", "run_variation",
-                            "run_attention", "run_inpaint", "run_count"}
+                            "run_attention", "run_inpaint", "run_count", "run_captions"}
     assert len(wrapped) == len(MODEL_ENDPOINTS)
 
 

@@ -74,6 +74,7 @@ def test_every_endpoint_answers(client, lab, files):
         call("negation_count", "a house", "red", 4, **s)
     assert len(call("variation", "a cat", 1, 2, 0.2, **s)) == 2
     assert len(call("attention", "a red car", 4, **s)) == 4  # the image, "a", "red", "car"
+    assert len(call("captions", "a cat in", "0.2, 2.0", 0, 1.0, 1, 3, **s)[0]) == 2
     canvas = call("inpaint_load", photo, 1)
     unpainted = {"background": handle_file(canvas["background"]), "layers": [],
                  "composite": handle_file(canvas["composite"])}
@@ -98,7 +99,8 @@ def test_every_endpoint_answers(client, lab, files):
         badge = call(f"{tab}_add_all")[0]
         with pytest.raises(AppError, match="click a panel"):  # selection is a browser click
             call(f"{tab}_add_selected")
-    assert "29 panels" in badge  # 3 + 3 + 2 + 4 + 1 + 2 + 1 + 2 steps + 1 inpaint + 4 attention + 3 walk + 3 negation
+    assert "31 panels" in badge  # 3 + 3 + 2 + 4 + 1 + 2 + 1 + 2 steps + 1 inpaint + 4 attention + 3 walk
+    #                               + 3 negation + 2 captions
     for tab in SEND_TABS:
         with pytest.raises(AppError, match="click a panel"):
             call(f"{tab}_send_to_img2img")
@@ -110,7 +112,7 @@ def test_every_endpoint_answers(client, lab, files):
     assert params["prompt"] == "a fox" and params["seed"] == 7
     restored = call("restore_settings", params, "img2img")
     assert any(isinstance(r, dict) and r.get("value") == "a fox" for r in restored)
-    assert "28 panels" in call("portfolio_remove", [0])[0]
+    assert "30 panels" in call("portfolio_remove", [0])[0]
     assert called == PUBLIC_ENDPOINTS, PUBLIC_ENDPOINTS - called
 
 

@@ -5,6 +5,7 @@ training of the VAE, UNet, ControlNets and attribute classifier, and the evaluat
 
     python -m workshop.train [--smoke]            # the model (workshop/train.py)
     python -m workshop.classifier_train [--quick] # the attribute classifier
+    python -m workshop.captioner_train [--quick] [--evaluate]  # the temperature lab's caption model
     python -m workshop.evaluate [--quick]         # the figures of the model card
     python -m workshop.model --init-random        # random weights in the shipped layout
 

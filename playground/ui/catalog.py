@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from playground.ui import (attention, bandit, controlnet, denoising, img2img, inpaint, interpolate, negation,
-                           portfolio, prompt_styles, seed_grid, triptych, xy_grid)
+from playground.ui import (attention, bandit, captions, controlnet, denoising, img2img, inpaint, interpolate,
+                           negation, portfolio, prompt_styles, seed_grid, triptych, xy_grid)
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,9 @@ EXERCISES = (
     Exercise("negation", "Negation", "seed 004", "the prompt, the prompt with \"no <thing>\" written in, and <thing> "
              "as the negative prompt, on one seed; with the embedded model, how often each shows the thing over "
              "many seeds", "negation", negation, ("negation", "negation_count")),
+    Exercise("captions", "Temperature lab", "seed 004", "a small language model trained here on the world's "
+             "captions continues a start at several temperatures (top-k, top-p); each caption is checked as a "
+             "world scene and rendered under one seed", "captions", captions, ("captions",)),
     Exercise("portfolio", "Portfolio", "7", "every \"Add to portfolio\" lands here; pick panels, title, "
              "~150-word statement; export PNG (with `parameters` metadata), PDF and ZIP; drop a saved PNG "
              "(ours or AUTOMATIC1111's) to restore its settings into a tab", None, portfolio,
