@@ -92,15 +92,14 @@ def test_spaces_gpu_wraps_generation_only(monkeypatch, lab):
 
     def gpu(fn):
         inner = inspect.unwrap(fn)  # through core_errors and the cost check to the tab's partial
-        wrapped.append(getattr(getattr(inner, "func", inner), "__name__", "?"))
+        wrapped.append(getattr(inner, "func", inner).__module__)
         return fn
 
     monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=gpu))
     import app
     app.build_app(lab)
-    assert set(wrapped) == {"run_triptych", "run_prompt_styles", "run_seed_grid", "run_xy_grid", "start_bandit",
-                            "vote", "run_img2img", "run_controlnet", "run_trajectory", "run_negation", "run_walk", "run_variation",
-                            "run_attention", "run_inpaint", "run_count", "run_captions"}
+    # one GPU wrapper per model endpoint, each around a callback of an exercise that has one
+    assert set(wrapped) == {ex.tab.__name__ for ex in catalog.EXERCISES if ex.endpoints}
     assert len(wrapped) == len(MODEL_ENDPOINTS)
 
 
