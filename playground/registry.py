@@ -6,6 +6,8 @@ fetch whatever id a visitor types. A local folder in diffusers layout is always 
 """
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import socket
@@ -47,12 +49,22 @@ class ModelSpec:
     max_batch: int = 8
     fp16_variant: bool = False
     controlnets: dict = field(default_factory=dict)
+    # Hub models: the pipeline's component folders (which files a Space preloads and the cache
+    # must hold), whether the ControlNet repos ship fp16 files too, and the GPU cost per image.
+    components: tuple = ()
+    controlnet_fp16_variant: bool = False
+    gpu_step_seconds: float = 0.05   # one image, one denoising step, at `size`, fp16
+    gpu_image_seconds: float = 0.05  # one image's text encoding, VAE decode and safety check
 
     def __post_init__(self) -> None:
         if self.family not in TASK_CLASSES:
             raise ValueError(f"family must be one of {', '.join(TASK_CLASSES)}, got {self.family!r} ({self.id})")
         if self.scheduler not in SCHEDULERS:
             raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {self.scheduler!r} ({self.id})")
+        unknown = [c for c in self.components if _component_kind(c) is None]
+        if unknown:
+            raise ValueError(f"components must be pipeline folders ({', '.join(COMPONENT_FILES)}), got {unknown} ({self.id})")
+        object.__setattr__(self, "components", tuple(self.components))
 
 
 def load_registry(path: str | Path) -> tuple[dict[str, ModelSpec], str]:
@@ -68,7 +80,8 @@ def load_registry(path: str | Path) -> tuple[dict[str, ModelSpec], str]:
         unknown = set(entry) - known
         if unknown:
             raise ValueError(f"{path}: model {entry.get('id')!r} has unknown keys {sorted(unknown)}")
-        entry = dict(entry, controlnets=dict(entry.get("controlnets") or {}))
+        entry = dict(entry, controlnets=dict(entry.get("controlnets") or {}),
+                     components=tuple(entry.get("components") or ()))
         if entry.get("path"):
             entry["path"] = str((root / entry["path"]).resolve())
         registry[entry["id"]] = ModelSpec(**entry)
@@ -112,6 +125,79 @@ def spec_for_folder(folder: Path) -> ModelSpec:
                      scheduler="DDIM", max_batch=16 if size <= 256 else 8, controlnets=nets)
 
 
+def spec_for_pipeline(pipe, model: str, controlnets: dict | None, spec_fields: dict) -> ModelSpec:
+    """A spec read off a built pipeline; the given ControlNets are listed so detectors are
+    offered (they never load from a source)."""
+    family = "sdxl" if hasattr(pipe, "text_encoder_2") else "sd1.x"
+    size = pipe.unet.config.sample_size * pipe.vae_scale_factor
+    fields = dict(id=model, family=family, size=size, max_size=2 * size, label=model,
+                  controlnets={k: "(given)" for k in controlnets or {}})
+    fields.update(spec_fields)
+    return ModelSpec(**fields)
+
+
+# ---------------------------------------------------------------------- hub files
+# What each kind of pipeline folder holds on the hub: weights named without the variant, which
+# hub_files() turns into "<name>.fp16.safetensors" for fp16. Tokenizers are the four files the
+# Stable Diffusion repos ship (transformers 5 reads them; no tokenizer.json there).
+COMPONENT_FILES = {
+    "unet": ("config.json", "diffusion_pytorch_model.safetensors"),
+    "vae": ("config.json", "diffusion_pytorch_model.safetensors"),
+    "text_encoder": ("config.json", "model.safetensors"),
+    "safety_checker": ("config.json", "model.safetensors"),
+    "tokenizer": ("merges.txt", "special_tokens_map.json", "tokenizer_config.json", "vocab.json"),
+    "scheduler": ("scheduler_config.json",),
+    "feature_extractor": ("preprocessor_config.json",),
+}
+CONTROLNET_FILES = ("config.json", "diffusion_pytorch_model.safetensors")
+# controlnet_aux's annotator weights, the only non-safetensors files the app reads (pickles that
+# torch >= 2.6 loads weights-only: no code runs): depth is MiDaS DPT-Hybrid; OpenPose reads its
+# body, hand and face networks, all three even for bodies only.
+ANNOTATOR_REPO = "lllyasviel/Annotators"
+ANNOTATOR_FILES = {"depth": ("dpt_hybrid-midas-501f0c75.pt",),
+                   "openpose": ("body_pose_model.pth", "hand_pose_model.pth", "facenet.pth")}
+
+
+def _component_kind(name: str) -> str | None:
+    # text_encoder_2 / tokenizer_2 (SDXL's second encoder) hold the same files as the first
+    kind = re.sub(r"_\d+$", "", name)
+    return kind if kind in COMPONENT_FILES else None
+
+
+def variant_name(filename: str, fp16: bool) -> str:
+    """unet/diffusion_pytorch_model.safetensors -> unet/diffusion_pytorch_model.fp16.safetensors."""
+    return filename.replace(".safetensors", ".fp16.safetensors") if fp16 and filename.endswith(".safetensors") else filename
+
+
+def hub_files(spec: ModelSpec, fp16: bool) -> list[str]:
+    """The files of a hub pipeline repo the app loads, with the fp16 weights when fp16."""
+    files = ["model_index.json"]
+    for component in spec.components:
+        files += [f"{component}/{variant_name(f, fp16)}" for f in COMPONENT_FILES[_component_kind(component)]]
+    return files
+
+
+def controlnet_files(fp16: bool) -> list[str]:
+    return [variant_name(f, fp16) for f in CONTROLNET_FILES]
+
+
+def hub_repos(registry: dict[str, ModelSpec], fp16: bool = True) -> dict[str, list[str]]:
+    """Every hub repo the registry may load -> the files it needs (fp16 ones where they exist):
+    what a GPU Space preloads (Space.yaml preload_from_hub) and what the cache must hold."""
+    repos: dict[str, list[str]] = {}
+    annotators: list[str] = []
+    for spec in registry.values():
+        if spec.path:
+            continue
+        repos[spec.id] = hub_files(spec, fp16 and spec.fp16_variant)
+        for detector, repo in spec.controlnets.items():
+            repos[repo] = controlnet_files(fp16 and spec.fp16_variant and spec.controlnet_fp16_variant)
+            annotators += [f for f in ANNOTATOR_FILES.get(detector, ()) if f not in annotators]
+    if annotators:
+        repos[ANNOTATOR_REPO] = annotators
+    return repos
+
+
 # ---------------------------------------------------------------------- the hub
 def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
@@ -129,18 +215,86 @@ def hub_reachable(timeout: float = 1.0) -> bool:
         return False
 
 
-def check_hub(repo_id: str, probe_file: str) -> bool:
-    """Whether to load `repo_id` from the local cache only (True) or let diffusers download (False).
-
-    Raises HubUnavailableError, naming the repo, when it is neither cached nor reachable.
-    """
+def missing_from_cache(repo_id: str, files) -> list[str]:
     from huggingface_hub import try_to_load_from_cache
 
-    cached = isinstance(try_to_load_from_cache(repo_id, probe_file), str)
+    files = [files] if isinstance(files, str) else list(files)
+    return [f for f in files if not isinstance(try_to_load_from_cache(repo_id, f), str)]
+
+
+def check_hub(repo_id: str, files) -> bool:
+    """Whether to load `repo_id` from the local cache only (True) or let diffusers download (False).
+
+    `files` (one name or a list) are what the load reads. With the hub out of reach, every one
+    must be cached; else a HubUnavailableError names the repo and the missing files (an fp16
+    weight missing is said to be the fp16 variant), before diffusers says something vaguer.
+    """
+    missing = missing_from_cache(repo_id, files)
     if hub_offline() or not hub_reachable():
-        if cached:
+        if not missing:
             return True
         why = "HF_HUB_OFFLINE=1" if hub_offline() else "no connection"
-        raise HubUnavailableError(f"model {repo_id}: not in the local cache and the Hugging Face Hub "
-                                  f"is unreachable ({why}); the embedded model tiny-world works offline")
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        what = "the fp16 variant" if all(".fp16." in f for f in missing) else "files"
+        raise HubUnavailableError(f"model {repo_id}: {what} missing from the local cache ({shown}) and the "
+                                  f"Hugging Face Hub is unreachable ({why}); the embedded model tiny-world "
+                                  "works offline")
     return False
+
+
+def check_local_weights(spec: ModelSpec) -> str:
+    """The folder of a local model, or a FileNotFoundError that says how to get the weights."""
+    folder = Path(spec.path)
+    index = folder / "model_index.json"
+    if not index.is_file() or not any((folder / "unet").glob("*.safetensors")):
+        raise FileNotFoundError(
+            f"model {spec.id}: no weights in {folder} (need model_index.json and unet/*.safetensors). "
+            "The trained weights ship with the repository (git checkout models/tiny-world); "
+            "a random-weight stand-in: python -m workshop.model --init-random")
+    json.loads(index.read_text())  # a clear JSONDecodeError now beats a confusing one later
+    return str(folder)
+
+
+# ---------------------------------------------------------------------- hardware
+# A hub model in fp32 on a CPU Space: SDXL-Turbo alone is some 14 GB against cpu-basic's 16 GB,
+# and one image takes minutes. PLAYGROUND_HUB_ON_CPU=1 allows it anyway (a bigger CPU Space).
+def on_space() -> bool:
+    return bool(os.environ.get("SPACE_ID"))
+
+
+def on_zero_gpu() -> bool:
+    """ZeroGPU Spaces set SPACES_ZERO_GPU: a GPU is attached inside each spaces.GPU call."""
+    return os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def hub_models_runnable() -> bool:
+    """Whether this machine may run hub models: a GPU, ZeroGPU, or anywhere off a Space (a
+    laptop with the weights cached may run one slowly). False on a CPU Space."""
+    if os.environ.get("PLAYGROUND_HUB_ON_CPU") == "1" or on_zero_gpu() or not on_space():
+        return True
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def check_runnable(spec: ModelSpec) -> None:
+    """A ValueError, before any download, for a hub model on hardware that cannot run it."""
+    if not spec.path and not hub_models_runnable():
+        raise ValueError(f"model {spec.id} needs a GPU and this Space runs on CPU hardware: use the "
+                         "embedded model tiny-world (or duplicate the Space onto a GPU)")
+
+
+# ZeroGPU's spaces.GPU(duration=...): the default 60 s is too short for a 64-image grid and too
+# long (quota) for one Turbo image. A call costs a set-up plus work in images x steps.
+GPU_CALL_SECONDS = 10.0
+GPU_MARGIN = 1.5          # the registry's costs are typical, not worst-case
+GPU_MAX_SECONDS = 300     # a request beyond this is refused by the cost cap long before
+
+
+def gpu_duration(spec: ModelSpec, images: int, steps: int, width: int | None = None,
+                 height: int | None = None) -> int:
+    """Seconds to ask spaces.GPU for: images x (steps x step cost + per-image cost), scaled by
+    pixels relative to the model's own size, plus the call's set-up, with a margin."""
+    pixels = (width or spec.size) * (height or spec.size) / spec.size ** 2
+    work = max(1, int(images)) * (max(1, int(steps)) * spec.gpu_step_seconds + spec.gpu_image_seconds) * pixels
+    return int(min(GPU_MAX_SECONDS, math.ceil(GPU_CALL_SECONDS + GPU_MARGIN * work)))

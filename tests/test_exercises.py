@@ -165,8 +165,10 @@ def test_img2img_reports_survival(any_lab, photo):
 def test_img2img_strength_errors(lab, photo):
     with pytest.raises(ValueError, match=r"strength must be a number in \(0, 1\]"):
         lab.img2img_strength(photo, "a cat", strengths=[0.0], seed=1)
-    with pytest.raises(ValueError, match="leaves 0 denoising steps"):
-        lab.img2img_strength(photo, "a cat", strengths=[0.2], seed=1, num_inference_steps=4)
+    # 0.2 x 4 steps would run no denoising step: the steps are raised (diffusers' advice for Turbo)
+    p = lab.img2img_strength(photo, "a cat", strengths=[0.2], seed=1, num_inference_steps=4)[0]
+    assert p.params["num_inference_steps"] == 5 and p.params["steps_raised_from"] == 4
+    assert "5 steps (raised from 4)" in p.caption
 
 
 # ------------------------------------------------------------------ controlnet

@@ -7,18 +7,27 @@ the same image as a single run with its seed.
 """
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import warnings
+import weakref
 from typing import Any, Callable, Sequence
 
 from PIL import Image
 
 from playground.panels import Panel
-from playground.params import SEED_MAX, GenerationParams
+from playground.params import SEED_MAX, STEPS_RANGE, GenerationParams
 
 # Everything except these must match for two images to share one pipeline call.
 _PER_IMAGE = ("seed", "prompt", "negative_prompt")
+# A pipeline with a safety checker (SD 1.5) says per image whether it blacked it out; the verdict
+# rides on the image (image.info) to make_panel, and on (model, params) for pictures an exercise
+# makes from it (heatmaps, pasted-back inpainting, a step's preview), which no checker saw.
+SAFETY_INFO = "playground_nsfw"
+FILTERED = "filtered by the safety checker"
+_FLAGGED: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+_FLAGGED_KEEP = 1024  # remembered per manager; a flagged setting re-made later is flagged again
 
 
 class PromptTruncatedWarning(UserWarning):
@@ -134,7 +143,43 @@ def call_pipeline(manager, batch: Sequence[GenerationParams], task: str, *, imag
         if setup is not None:
             setup(pipe)
         with torch.inference_mode():
-            return list(pipe(**kwargs, **call_extra, output_type="pil").images)
+            out = pipe(**kwargs, **call_extra, output_type="pil")
+    return _mark_safety(manager, batch, list(out.images), getattr(out, "nsfw_content_detected", None))
+
+
+def _mark_safety(manager, batch: Sequence[GenerationParams], images: list, flags) -> list:
+    """Record the safety checker's verdicts (None: the pipeline has no checker)."""
+    if flags is None:
+        return images
+    seen = _FLAGGED.setdefault(manager, {})
+    for p, img, flag in zip(batch, images, flags):
+        img.info[SAFETY_INFO] = bool(flag)
+        seen.pop((manager.model, p), None)  # the latest verdict on these settings counts
+        if flag:
+            seen[(manager.model, p)] = True
+            while len(seen) > _FLAGGED_KEEP:
+                seen.pop(next(iter(seen)))
+    return images
+
+
+def was_filtered(manager, params: GenerationParams, image: Image.Image) -> bool:
+    """Whether the safety checker blacked out this image, or the image this one was made from."""
+    verdict = image.info.get(SAFETY_INFO)
+    if isinstance(verdict, bool):  # a PNG text chunk of that name (an upload's) is a str: not ours
+        return verdict
+    return (manager.model, params) in _FLAGGED.get(manager, {})
+
+
+def steps_for_strength(steps: int, strength: float) -> int:
+    """The fewest steps >= `steps` at which diffusers' int(steps x strength) runs one denoising
+    step (its advice for Turbo img2img); `steps` itself when none up to the cap would, so that
+    GenerationParams says what is wrong."""
+    if not isinstance(strength, (int, float)) or isinstance(strength, bool) or not 0 < strength <= 1:
+        return steps
+    need = max(steps, math.ceil(1 / strength))
+    while int(need * strength) < 1:  # float rounding: 3 x (1/3) may fall short of 1
+        need += 1
+    return need if need <= STEPS_RANGE[1] else steps
 
 
 def make_panel(manager, params: GenerationParams, image: Image.Image, caption: str,
@@ -150,6 +195,12 @@ def make_panel(manager, params: GenerationParams, image: Image.Image, caption: s
             warnings.warn(f"{field} is longer than the text encoder takes; not seen: {cut!r}",
                           PromptTruncatedWarning, stacklevel=3)
     data.update(extra)
+    if was_filtered(manager, params, image):
+        # Black, with the reason in words: a picture made from a filtered one (a heatmap, a
+        # step's preview) would show what the checker hid.
+        image = Image.new("RGB", image.size)
+        caption = f"{caption} · {FILTERED}" if caption else FILTERED
+        data["nsfw_content_detected"] = True  # diffusers' name for the verdict
     return Panel(image, caption, data)
 
 

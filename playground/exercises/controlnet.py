@@ -25,9 +25,11 @@ class ControlNetPanels(list):
         self.control_map = control_map
 
 
-def control_map(image: Image.Image, detector: str, width: int, height: int) -> Image.Image:
-    """The control map of `image` at the generation size (white lines on black for edges)."""
-    return detect(fit_image(image, width, height), detector)
+def control_map(image: Image.Image, detector: str, width: int, height: int,
+                device: str | None = None) -> Image.Image:
+    """The control map of `image` at the generation size (white lines on black for edges);
+    depth and openpose run on `device` (the pipeline's)."""
+    return detect(fit_image(image, width, height), detector, device)
 
 
 def controlnet(manager, params: GenerationParams, image: Image.Image, detector: str,
@@ -38,7 +40,7 @@ def controlnet(manager, params: GenerationParams, image: Image.Image, detector: 
     check_grid_cells(len(scales), "scales")
     cells = [params.replace(controlnet_conditioning_scale=s) for s in scales]
     # 2. the map once, then one call per scale (a scale is one value per call)
-    cmap = control_map(image, detector, params.width, params.height)
+    cmap = control_map(image, detector, params.width, params.height, manager.device)
     images = render(manager, cells, "controlnet", image=cmap, detector=detector)
     panels = [make_panel(manager, p, img, f"{detector} {p.controlnet_conditioning_scale:g}", detector=detector)
               for p, img in zip(cells, images)]

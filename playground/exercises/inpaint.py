@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
-from playground.exercises.common import describe, fit_image, make_panel, render
+from playground.exercises.common import describe, fit_image, make_panel, render, steps_for_strength
 from playground.panels import Panel
 from playground.params import GenerationParams, check_grid_cells
 
@@ -47,11 +47,18 @@ def inpaint(manager, params: GenerationParams, image: Image.Image, mask: Image.I
     # 1. validate: strengths (each must leave a denoising step), a mask that marks something
     strengths = list(strengths)
     check_grid_cells(len(strengths), "strengths")
-    cells = [params.replace(strength=s) for s in strengths]
+    cells = [params.replace(strength=s, num_inference_steps=steps_for_strength(params.num_inference_steps, s))
+             for s in strengths]  # Turbo's 1 step x 0.75 would denoise nothing: raise the steps
     source = fit_image(image, params.width, params.height)
     binary = fit_mask(mask, params.width, params.height)
     # 2. one call per strength (diffusers takes one strength per call)
     images = render(manager, cells, "inpaint", image=source, mask_image=binary)
     share = round(float(np.asarray(binary).mean() / 255), 4)
-    return [make_panel(manager, p, paste_back(source, img, binary), f"inpaint {describe('strength', p.strength)}",
-                       mask_share=share) for p, img in zip(cells, images)]
+    panels = []
+    for p, img in zip(cells, images):
+        raised = p.num_inference_steps != params.num_inference_steps
+        steps = f" · {p.num_inference_steps} steps (raised from {params.num_inference_steps})" if raised else ""
+        extra = {"steps_raised_from": params.num_inference_steps} if raised else {}
+        panels.append(make_panel(manager, p, paste_back(source, img, binary),
+                                 f"inpaint {describe('strength', p.strength)}{steps}", mask_share=share, **extra))
+    return panels
