@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, PngImagePlugin
 
 from playground.panels import (FORMAT, PORTFOLIO_CHUNK, Panel, compose, line_height, load_font,
                                to_infotext, to_json, wrap_text)
+from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS, check_length
 
 PathLike = Union[str, Path]
 PAGE = (1240, 1754)  # A4 portrait at 150 dpi
@@ -22,7 +23,10 @@ DPI = 150.0
 PANEL_FILE = "panel_{:02d}.png"
 
 
-def _check(panels: Sequence[Panel]) -> list[Panel]:
+def _check(panels: Sequence[Panel], title: str | None = None, statement: str | None = None) -> list[Panel]:
+    """The panels as a list; title and statement checked first, before any drawing starts."""
+    check_length(title, "title", TITLE_MAX_CHARS)
+    check_length(statement, "statement", STATEMENT_MAX_CHARS)
     panels = list(panels or [])
     if not panels:
         raise ValueError("panels must hold at least 1 panel to export, got 0")
@@ -74,7 +78,7 @@ def _write(path: PathLike, data: bytes) -> Path:
 def export_png(panels: Sequence[Panel], path: PathLike, title: str | None = None,
                statement: str | None = None) -> Path:
     """The composed piece as PNG with a `parameters` summary and a JSON chunk of all params."""
-    return _write(path, _png_bytes(_check(panels), title, statement))
+    return _write(path, _png_bytes(_check(panels, title, statement), title, statement))
 
 
 def _param_lines(params: dict, prefix: str = "") -> list[str]:
@@ -128,42 +132,49 @@ def panel_page(panel: Panel, number: int, total: int) -> Image.Image:
 
 
 def _pdf_bytes(panels: list[Panel], title: str | None, statement: str | None) -> bytes:
-    pages = [compose(panels, title=title, statement=statement)]
-    pages += [panel_page(p, i + 1, len(panels)) for i, p in enumerate(panels)]
     buf = io.BytesIO()
-    pages[0].save(buf, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI,
-                  title=title or "Portfolio", subject=(statement or "")[:500],
-                  creator="Diffusion Lab Playground")
+    compose(panels, title=title, statement=statement).save(
+        buf, format="PDF", resolution=DPI, title=title or "Portfolio", subject=(statement or "")[:500],
+        creator="Diffusion Lab Playground")
+    for i, p in enumerate(panels):
+        # One page at a time: 48 A4 pages held together for one save took 300 MB (issue 11).
+        panel_page(p, i + 1, len(panels)).save(buf, format="PDF", append=True, resolution=DPI)
     return buf.getvalue()
 
 
 def export_pdf(panels: Sequence[Panel], path: PathLike, title: str | None = None,
                statement: str | None = None) -> Path:
     """Page 1 the composed piece; then one page per panel with its full parameters."""
-    return _write(path, _pdf_bytes(_check(panels), title, statement))
+    return _write(path, _pdf_bytes(_check(panels, title, statement), title, statement))
+
+
+def _zip_bytes(panels: list[Panel], title: str | None, statement: str | None, png: bytes | None = None,
+               pdf: bytes | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i, p in enumerate(panels):
+            zf.writestr(PANEL_FILE.format(i + 1), p.to_bytes())
+        zf.writestr("portfolio.png", png if png is not None else _png_bytes(panels, title, statement))
+        zf.writestr("portfolio.pdf", pdf if pdf is not None else _pdf_bytes(panels, title, statement))
+        zf.writestr("portfolio.json", to_json(portfolio_dict(panels, title, statement), indent=2))
+    return buf.getvalue()
 
 
 def export_zip(panels: Sequence[Panel], path: PathLike, title: str | None = None,
                statement: str | None = None) -> Path:
     """panel_NN.png (each with its metadata), portfolio.png, portfolio.pdf, portfolio.json."""
-    panels = _check(panels)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for i, p in enumerate(panels):
-            zf.writestr(PANEL_FILE.format(i + 1), p.to_bytes())
-        zf.writestr("portfolio.png", _png_bytes(panels, title, statement))
-        zf.writestr("portfolio.pdf", _pdf_bytes(panels, title, statement))
-        zf.writestr("portfolio.json", to_json(portfolio_dict(panels, title, statement), indent=2))
-    return _write(path, buf.getvalue())
+    return _write(path, _zip_bytes(_check(panels, title, statement), title, statement))
 
 
 def export_all(panels: Sequence[Panel], folder: PathLike, title: str | None = None,
                statement: str | None = None, stem: str = "portfolio") -> dict[str, Path]:
-    """All three formats into one folder: {"png": ..., "pdf": ..., "zip": ...}."""
+    """All three formats into one folder: {"png": ..., "pdf": ..., "zip": ...}; the piece and the
+    PDF are made once and go into the ZIP as they are."""
+    panels = _check(panels, title, statement)
     folder = Path(folder)
-    return {"png": export_png(panels, folder / f"{stem}.png", title, statement),
-            "pdf": export_pdf(panels, folder / f"{stem}.pdf", title, statement),
-            "zip": export_zip(panels, folder / f"{stem}.zip", title, statement)}
+    png, pdf = _png_bytes(panels, title, statement), _pdf_bytes(panels, title, statement)
+    return {"png": _write(folder / f"{stem}.png", png), "pdf": _write(folder / f"{stem}.pdf", pdf),
+            "zip": _write(folder / f"{stem}.zip", _zip_bytes(panels, title, statement, png, pdf))}
 
 
 def read_portfolio(source: PathLike) -> dict:

@@ -6,6 +6,7 @@ A1111's ("Steps", "CFG scale", ...). Both directions live here so they cannot dr
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,10 @@ _KARRAS = " Karras"
 _TO_A1111 = {"PNDM": "PLMS"}
 _FROM_A1111 = {v: k for k, v in _TO_A1111.items()}
 
-# A1111's own pattern for "Key: value" pairs (modules/infotext_utils.py), values may be JSON.
-_PARAM_RE = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
-_SIZE_RE = re.compile(r"^\s*(\d+)\s*x\s*(\d+)\s*$")
+# Text chunks longer than this are refused before parsing: A1111 writes a few KB, a portfolio of
+# 48 panels with 2000-character prompts about 400 KB. Pillow itself allows 1 MB per chunk.
+MAX_TEXT_CHARS = 512 * 1024
+_SIZE_RE = re.compile(r"^\s*(\d{1,6})\s*x\s*(\d{1,6})\s*$")
 _EXIF_IFD, _USER_COMMENT = 0x8769, 0x9286
 
 
@@ -89,6 +91,69 @@ def to_infotext(params: dict) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- the settings line, in linear time
+# A1111 reads "Key: value, Key: "quoted, value"" with the regex
+#   \s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)
+# whose findall backtracks quadratically on a long line without pairs (40 000 characters took
+# 20 s, holding the interpreter lock). settings_pairs() gives the same pairs walking the line
+# once: every character is looked at a bounded number of times (tests compare it to the regex).
+def _is_key_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "_ -/"  # [\w \-/]: \w is isalnum() or "_"
+
+
+def _key_before(line: str, start: int, colon: int) -> str | None:
+    """The key ending at `colon`: the run of key characters before it (not before `start`),
+    from its first word character; None when that is shorter than 2 characters."""
+    i = colon
+    while i > start and _is_key_char(line[i - 1]):
+        i -= 1
+    while i < colon and not (line[i].isalnum() or line[i] == "_"):
+        i += 1
+    return line[i:colon] if colon - i >= 2 else None
+
+
+def _quoted_end(line: str, j: int) -> int | None:
+    """Index just past a JSON-quoted value opening at line[j] that ends the pair (a comma or
+    the end of the line follows), else None."""
+    n, k = len(line), j + 1
+    while k < n and line[k] != '"':
+        if line[k] == "\\":
+            if k + 1 >= n or line[k + 1] == "\n":  # "." does not match a newline
+                return None
+            k += 2
+        else:
+            k += 1
+    if k >= n or k == j + 1:  # no closing quote, or "" (the regex wants one character inside)
+        return None
+    after = k + 1
+    if after == n or line[after] == "," or (after == n - 1 and line[after] == "\n"):
+        return after
+    return None
+
+
+def settings_pairs(line: str) -> list[tuple[str, str]]:
+    """The (key, raw value) pairs of an A1111 settings line, as A1111's regex finds them."""
+    pairs, pos, n = [], 0, len(line)
+    while pos < n:
+        colon = line.find(":", pos)
+        if colon < 0:
+            break
+        key = _key_before(line, pos, colon)
+        if key is None:
+            pos = colon + 1
+            continue
+        j = colon + 1
+        while j < n and line[j].isspace():
+            j += 1
+        end = _quoted_end(line, j) if j < n and line[j] == '"' else None
+        if end is None:
+            end = line.find(",", j)
+            end = n if end < 0 else end
+        pairs.append((key, line[j:end]))
+        pos = end + 1
+    return pairs
+
+
 def _unquote(text: str) -> str:
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] == '"':
@@ -101,20 +166,33 @@ def _unquote(text: str) -> str:
 
 def _number(text: str, cast: type, name: str) -> Any:
     try:
-        return cast(float(text)) if cast is int else cast(text)
-    except ValueError:
-        raise ValueError(f"infotext field {name!r} must be a number, got {text!r}") from None
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(text)
+        return int(value) if cast is int else cast(text)
+    except (ValueError, OverflowError):  # "1e999" overflows int(float(...))
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ValueError(f"infotext field {name!r} must be a finite number, got {shown!r}") from None
+
+
+def check_text_size(text: str, name: str) -> str:
+    """A text chunk within MAX_TEXT_CHARS, or a ValueError naming the chunk and the limit."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"the {name!r} text is {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}")
+    return text
 
 
 def parse_infotext(text: str) -> dict:
     """Parse A1111 infotext into diffusers names; unknown A1111 keys land in params['extra']."""
     if not text or not text.strip():
         raise ValueError("infotext is empty: no prompt and no settings")
-    lines = text.strip().split("\n")
+    lines = check_text_size(text, "parameters").strip().split("\n")
     settings: dict[str, str] = {}
     # A1111's rule: the last line holds settings only if it has at least 3 "key: value" pairs.
-    if len(_PARAM_RE.findall(lines[-1])) >= 3:
-        settings = {k.strip(): _unquote(v) for k, v in _PARAM_RE.findall(lines.pop())}
+    last = settings_pairs(lines[-1])
+    if len(last) >= 3:
+        lines.pop()
+        settings = {k.strip(): _unquote(v) for k, v in last}
     prompt, negative, in_negative = [], [], False
     for line in lines:
         if line.startswith("Negative prompt:"):
@@ -138,7 +216,7 @@ def parse_infotext(text: str) -> dict:
         elif key == "Model":
             out["model"] = value
         elif key.startswith("ControlNet") and "controlnet_conditioning_scale" not in out:
-            unit = {k.strip(): v.strip() for k, v in _PARAM_RE.findall(value)}
+            unit = {k.strip(): v.strip() for k, v in settings_pairs(value)}
             if unit.get("Module"):
                 out["detector"] = unit["Module"]
             if unit.get("Weight"):

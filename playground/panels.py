@@ -16,7 +16,8 @@ from typing import BinaryIO, Sequence, Union
 
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-from playground.infotext import exif_comment, parse_infotext, to_infotext, to_json
+from playground.infotext import check_text_size, exif_comment, parse_infotext, to_infotext, to_json
+from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS, check_length
 
 __all__ = ["Panel", "compose", "parse_infotext", "read_panel", "read_params", "to_infotext", "to_json"]
 
@@ -70,20 +71,33 @@ def _open(source: ImageSource) -> Image.Image:
 
 def _text_chunks(img: Image.Image) -> dict:
     chunks = dict(img.info)
-    chunks.update(getattr(img, "text", None) or {})  # chunks placed after the image data
+    try:
+        chunks.update(getattr(img, "text", None) or {})  # chunks placed after the image data
+    except (OSError, ValueError, SyntaxError) as e:  # reading them decodes the image: damaged data
+        raise ValueError(f"the image's text chunks cannot be read ({e})") from None
     return chunks
+
+
+def _chunk_json(chunks: dict, name: str) -> dict | None:
+    """A JSON text chunk as a dict (None when absent); any other shape is a clear error."""
+    raw = chunks.get(name)
+    if not raw:
+        return None
+    if not isinstance(raw, str):
+        raise ValueError(f"the {name!r} chunk is not text")
+    try:
+        data = json.loads(check_text_size(raw, name))
+    except (json.JSONDecodeError, RecursionError):
+        raise ValueError(f"the {name!r} chunk is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"the {name!r} chunk must hold a JSON object, got a {type(data).__name__}")
+    return data
 
 
 def read_panel_json(source: ImageSource) -> dict | None:
     """Our JSON chunk ({'format', 'caption', 'params'}) or None when the image has none."""
-    raw = _text_chunks(_open(source)).get(JSON_CHUNK)
-    if not raw:
-        return None
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        raise ValueError(f"the {JSON_CHUNK!r} chunk is not valid JSON") from None
-    if not isinstance(data, dict) or not isinstance(data.get("params"), dict):
+    data = _chunk_json(_text_chunks(_open(source)), JSON_CHUNK)
+    if data is not None and not isinstance(data.get("params"), dict):
         raise ValueError(f"the {JSON_CHUNK!r} chunk has no 'params' object")
     return data
 
@@ -98,10 +112,13 @@ def read_params(source: ImageSource) -> dict:
     data = read_panel_json(img)
     if data is not None:
         return dict(data["params"])
-    if chunks.get(PORTFOLIO_CHUNK):
-        panels = json.loads(chunks[PORTFOLIO_CHUNK]).get("panels") or []
-        if panels and isinstance(panels[0].get("params"), dict):
-            return dict(panels[0]["params"])
+    portfolio = _chunk_json(chunks, PORTFOLIO_CHUNK)
+    if portfolio is not None:
+        panels = portfolio.get("panels")
+        if not isinstance(panels, list) or not panels or not isinstance(panels[0], dict) \
+                or not isinstance(panels[0].get("params"), dict):
+            raise ValueError(f"the {PORTFOLIO_CHUNK!r} chunk has no panels with a 'params' object")
+        return dict(panels[0]["params"])
     text = chunks.get("parameters") or exif_comment(img)
     if not text or not str(text).strip():
         raise ValueError("image has no generation parameters: no 'parameters' or "
@@ -209,13 +226,18 @@ def _grid_shape(n: int, columns: int | None, row_labels, col_labels) -> tuple[in
     return columns, rows
 
 
+def _page_texts(title, statement) -> tuple[str | None, str | None]:
+    return (check_length(title, "title", TITLE_MAX_CHARS) or None,
+            check_length(statement, "statement", STATEMENT_MAX_CHARS) or None)
+
+
 def compose(panels: Sequence[Panel], title: str | None = None, statement: str | None = None,
             columns: int | None = None, row_labels: Sequence[str] | None = None,
             col_labels: Sequence[str] | None = None, caption_size: int | None = None,
             min_side: int = 256, margin: int = 24, gap: int = 16) -> Image.Image:
     """Panels in one row (columns=None) or a labelled grid, captions under images, on white."""
-    # 1. validate
-    panels = list(panels)
+    # 1. validate (long text is refused: wrapping 80 000 characters took a minute)
+    panels, title, statement = list(panels), *_page_texts(title, statement)
     n, columns, rows = len(panels), *_grid_shape(len(panels), columns, row_labels, col_labels)
 
     # 2. measure: cells share one size so rows and columns line up

@@ -24,6 +24,16 @@ GUIDANCE_RANGE = (0.0, 30.0)
 CONTROL_SCALE_RANGE = (0.0, 2.0)  # above 2 the control map overrides the prompt entirely
 MIN_SIZE = 64  # below this the VAE's 8x latents are too small for a UNet's downsampling
 MAX_GRID_CELLS = 64  # a 8x8 grid: more cells would not fit one screen nor a CPU's patience
+# One request's share of the model queue, in images x denoising steps: 32 images at 20 steps or
+# 64 at 10, about 40 s of the embedded model on a 2-core CPU. 64 x 50 (3200) held a class's
+# queue for minutes (issue 11).
+MAX_REQUEST_COST = 640
+# Text limits (characters). A prompt past ~300 characters is cut by every text encoder here
+# anyway; titles and statements are drawn into the piece, where 80 000 characters cost a minute.
+PROMPT_MAX_CHARS = 2000
+TITLE_MAX_CHARS = 120
+STATEMENT_MAX_CHARS = 4000  # the exercise asks for ~150 words (~1000 characters)
+NOTE_MAX_CHARS = 1000
 
 # A1111 sampler name -> (diffusers scheduler class, config overrides). Names are strings so
 # this module stays free of diffusers; playground.pipelines resolves them.
@@ -63,10 +73,35 @@ def check_grid_cells(count: int, what: str = "grid") -> None:
         raise ValueError(f"{what} must have 1..{MAX_GRID_CELLS} cells, got {count}")
 
 
+def check_length(text: Any, field: str, limit: int) -> str:
+    """Text (None is "") of at most `limit` characters, or a ValueError naming the field."""
+    text = "" if text is None else text
+    if not isinstance(text, str):
+        raise ValueError(f"{field} must be a text, got {type(text).__name__}")
+    if len(text) > limit:
+        raise ValueError(f"{field} must be at most {limit:,} characters, got {len(text):,}")
+    return text
+
+
+def check_cost(images: int, steps: int) -> int:
+    """One request's images x steps within MAX_REQUEST_COST (fair sharing of one model queue)."""
+    if images < 1:
+        raise ValueError(f"a request must make at least 1 image, got {images}")
+    if not STEPS_RANGE[0] <= steps <= STEPS_RANGE[1]:
+        raise ValueError(f"num_inference_steps must be an integer in {STEPS_RANGE[0]}..{STEPS_RANGE[1]}, got {steps}")
+    cost = int(images) * int(steps)
+    if cost > MAX_REQUEST_COST:
+        raise ValueError(f"this request asks for {images} images x {steps} steps = {cost} image-steps; one "
+                         f"request may use at most {MAX_REQUEST_COST} (e.g. {MAX_REQUEST_COST // 20} images at "
+                         "20 steps): use fewer images or fewer steps")
+    return cost
+
+
 def check_prompt(prompt: Any, field: str = "prompt") -> str:
     if not isinstance(prompt, str) or not prompt.strip():
-        raise ValueError(f"{field} must be a non-empty text, got {prompt!r}")
-    return prompt
+        shown = prompt if not isinstance(prompt, str) or len(prompt) <= 40 else prompt[:40] + "..."
+        raise ValueError(f"{field} must be a non-empty text, got {shown!r}")
+    return check_length(prompt, field, PROMPT_MAX_CHARS)
 
 
 @dataclass(frozen=True)
@@ -92,6 +127,7 @@ class GenerationParams:
         check_prompt(self.prompt)
         if not isinstance(self.negative_prompt, str):
             raise ValueError(f"negative_prompt must be a text, got {self.negative_prompt!r}")
+        check_length(self.negative_prompt, "negative_prompt", PROMPT_MAX_CHARS)
         object.__setattr__(self, "seed", check_seed(self.seed))
         lo, hi = STEPS_RANGE
         if not _is_int(self.num_inference_steps) or not lo <= self.num_inference_steps <= hi:

@@ -6,9 +6,10 @@ small file that claims 50 000 x 50 000 pixels (a decompression bomb) costs nothi
 """
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
-from typing import NamedTuple, Union
+from typing import NamedTuple, Sequence, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -18,6 +19,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_PIXELS = 4096 * 4096
 # Uploads larger than this are refused before opening; the app's max_file_size matches it.
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# A sketch comes from a 384 px canvas (768 px on a high-density screen); gradio decodes its
+# background, every layer and the composite, so 1024 x 1024 RGBA each (4 MB) keeps a whole
+# sketch under ~50 MB. A 10000 x 10000 composite would cost 1.2 GB (issue 11).
+MAX_SKETCH_PIXELS = 1024 * 1024
+# The canvas has one layer; a few more leave room for the editor's own, never 10 000.
+MAX_SKETCH_LAYERS = 4
 # Modes whose samples are wider than 8 bits: scaled down to 8 bits, and the user told so.
 _WIDE_MODES = {"I;16": 65535, "I;16L": 65535, "I;16B": 65535, "I;16N": 65535, "I": 65535}
 # A sketch whose pixels all lie within this distance of one colour was never drawn on.
@@ -33,37 +40,56 @@ class LoadedImage(NamedTuple):
     notes: list[str]
 
 
-def _open_header(path: Path) -> Image.Image:
+def _side(max_pixels: int) -> str:
+    side = int(max_pixels ** 0.5)
+    return f"{side} x {side}"
+
+
+def open_header(source: Union[Path, bytes], name: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """A file (path) or bytes opened lazily: only the header is read, no pixel decoded."""
     # 1. refuse what is not a file, too big on disk, or not an image at all
-    if not path.is_file():
-        raise ValueError(f"image upload: no file at {path.name!r}")
-    size = path.stat().st_size
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        size, opened = len(source), io.BytesIO(bytes(source))
+    else:
+        if not source.is_file():
+            raise ValueError(f"image upload: no file at {source.name!r}")
+        size, opened = source.stat().st_size, source
     if size == 0:
-        raise ValueError(f"image upload: {path.name!r} is empty (0 bytes)")
+        raise ValueError(f"image upload: {name!r} is empty (0 bytes)")
     if size > MAX_FILE_BYTES:
-        raise ValueError(f"image upload: {path.name!r} is {size / 2**20:.1f} MB, "
+        raise ValueError(f"image upload: {name!r} is {size / 2**20:.1f} MB, "
                          f"the limit is {MAX_FILE_BYTES // 2**20} MB")
     # Pillow's own bomb guard (a warning past 89 MP, an error past 179 MP) fires at open();
     # our smaller cap below replaces it with one clear message either way.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            return Image.open(path)
+            return Image.open(opened)
         except Image.DecompressionBombError:
-            raise ValueError(f"image upload: {path.name!r} has more than {MAX_PIXELS:,} pixels "
-                             "(a decompression bomb?); the limit is 4096 x 4096") from None
-        except (UnidentifiedImageError, OSError):
-            raise ValueError(f"image upload: {path.name!r} is not an image Pillow can read "
+            raise ValueError(f"image upload: {name!r} has more than {max_pixels:,} pixels "
+                             f"(a decompression bomb?); the limit is {_side(max_pixels)}") from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            raise ValueError(f"image upload: {name!r} is not an image Pillow can read "
                              "(PNG, JPEG, WebP, BMP, GIF, TIFF)") from None
 
 
-def check_header(img: Image.Image, name: str = "image") -> None:
-    """Refuse too many pixels or several frames, from the header alone (nothing decoded)."""
-    w, h = img.size
-    if w < 1 or h < 1 or w * h > MAX_PIXELS:
+def _open_header(path: Path) -> Image.Image:
+    return open_header(path, path.name)
+
+
+def check_size(w: int, h: int, name: str, max_pixels: int = MAX_PIXELS) -> None:
+    if w < 1 or h < 1 or w * h > max_pixels:
         raise ValueError(f"image upload: {name!r} is {w} x {h} = {w * h:,} pixels; "
-                         f"allowed 1 to {MAX_PIXELS:,} pixels (4096 x 4096)")
-    frames = getattr(img, "n_frames", 1)
+                         f"allowed 1 to {max_pixels:,} pixels ({_side(max_pixels)})")
+
+
+def check_header(img: Image.Image, name: str = "image", max_pixels: int = MAX_PIXELS) -> None:
+    """Refuse too many pixels or several frames, from the header alone (nothing decoded)."""
+    check_size(*img.size, name, max_pixels)
+    try:
+        frames = getattr(img, "n_frames", 1)
+    except (OSError, ValueError, SyntaxError, EOFError):  # counting frames reads past the header
+        raise ValueError(f"image upload: {name!r} is damaged and cannot be decoded") from None
     if frames > 1:
         raise ValueError(f"image upload: {name!r} is animated ({frames} frames); "
                          "upload a still image (save one frame as PNG)")
@@ -111,12 +137,36 @@ def load_image(source: Source) -> LoadedImage:
     return to_rgb(img, path.name)
 
 
+def check_sketch(background, layers: Sequence, composite) -> None:
+    """The parts of a sketch (paths or bytes, None for absent), checked from their headers before
+    anyone decodes them: at most MAX_SKETCH_LAYERS layers and MAX_SKETCH_PIXELS pixels each."""
+    layers = list(layers or [])
+    if len(layers) > MAX_SKETCH_LAYERS:
+        raise ValueError(f"sketch: {len(layers)} layers; at most {MAX_SKETCH_LAYERS} are allowed "
+                         "(merge or delete some)")
+    parts = [("sketch background", background), ("sketch composite", composite)]
+    parts += [(f"sketch layer {i + 1}", layer) for i, layer in enumerate(layers)]
+    for name, part in parts:
+        if part is None:
+            continue
+        source = part if isinstance(part, (bytes, bytearray, memoryview)) else Path(part)
+        with open_header(source, name, MAX_SKETCH_PIXELS) as img:
+            check_header(img, name, MAX_SKETCH_PIXELS)
+
+
 def sketch_to_image(sketch: Union[np.ndarray, Image.Image, None]) -> Image.Image:
     """A drawn sketch flattened onto white; an untouched canvas is an error, not a map."""
     if sketch is None:
         raise ValueError("sketch: the canvas is empty; draw something or upload an image")
-    img = sketch if isinstance(sketch, Image.Image) else Image.fromarray(np.asarray(sketch).astype(np.uint8))
-    check_header(img, "sketch")
+    if not isinstance(sketch, Image.Image):
+        arr = np.asarray(sketch)
+        if arr.dtype == object or arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)):
+            raise ValueError(f"sketch: expected an image (height x width x 1, 3 or 4 channels), got shape {arr.shape}")
+        check_size(arr.shape[1], arr.shape[0], "sketch", MAX_SKETCH_PIXELS)
+        img = Image.fromarray((arr[:, :, 0] if arr.ndim == 3 and arr.shape[2] == 1 else arr).astype(np.uint8))
+    else:
+        img = sketch
+    check_header(img, "sketch", MAX_SKETCH_PIXELS)
     rgba = img.convert("RGBA")
     flat = Image.new("RGB", rgba.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))

@@ -37,7 +37,18 @@ def test_readme_table_is_the_descriptors():
 
 def test_cheap_endpoints_follow_the_descriptor_flags():
     tri, bandit = catalog.BY_ID["triptych"], catalog.BY_ID["bandit"]
-    assert tri.cheap_endpoints == {"triptych_new_seed", "triptych_add_selected", "triptych_add_all",
+    assert tri.cheap_endpoints == {"triptych_new_seed", "triptych_add_selected", "triptych_add_all", "triptych_values",
                                    "triptych_send_to_img2img"}
     assert bandit.cheap_endpoints == {"bandit_add_selected", "bandit_add_all"}
     assert catalog.model_endpoints() >= {"bandit_start", "denoising"}
+
+
+def test_every_tab_has_an_about_text_and_nothing_else_does():
+    from playground.params import load_preset
+
+    about = load_preset("about")
+    ids = {ex.id for ex in catalog.EXERCISES}
+    assert ids <= set(about), f"no 'About this lesson' for {ids - set(about)}"
+    # texts may be written ahead of a tab (the captions lab), never for a tab that is gone
+    assert set(about) - ids <= {"captions"}
+    assert all(len(about[i].split()) >= 30 for i in ids)

@@ -8,6 +8,7 @@ import gradio as gr
 from playground.params import load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
+from playground.ui.tokens import prompt_box
 from playground.ui.values import seed_value
 
 
@@ -24,7 +25,7 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 "picture through cross-attention. Each map adds that pull up over all layers and steps: bright "
                 "is where the word acted. Small words like *a* and *the* are faded: they steer little.")
     with gr.Row():
-        prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=4)
+        prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=4)
         seed = seed_input(preset["seed"], ex.id)
     run = gr.Button("Show where each word lands", variant="primary")
     gallery = panels_gallery("The image, then one map per word", columns=5)

@@ -23,6 +23,8 @@ def posterior_figure(bandit: PromptBandit):
     ax = fig.add_subplot()
     for i, (curve, post) in enumerate(zip(curves, bandit.posterior())):
         prompt = post["prompt"] if len(post["prompt"]) <= 38 else post["prompt"][:35] + "..."
+        # matplotlib reads $...$ in a label as math: "$\\frac{$" would fail when the plot is drawn
+        prompt = prompt.replace("$", r"\$")
         # untouched variants share the flat Beta(1, 1): dashes keep overlapping lines apart
         ax.plot(xs, curve, linestyle=("-", "--", "-.", ":")[i % 4], linewidth=2,
                 label=f"{i + 1}: {prompt}  ({post['likes']} like, {post['dislikes']} dislike)")

@@ -5,10 +5,12 @@ from functools import partial
 
 import gradio as gr
 
-from playground.params import load_preset
+from playground.params import PROMPT_MAX_CHARS, load_preset
 from playground.uploads import sketch_to_image
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
+from playground.ui.sketch import checked_sketchpad
+from playground.ui.tokens import prompt_box
 from playground.ui.values import parse_list, seed_value
 
 SKETCH, UPLOAD = "Sketch", "Upload"
@@ -18,6 +20,8 @@ def control_source(kind, sketch, upload):
     """The image the control map is made from: the drawing, or the uploaded file."""
     if kind == UPLOAD:
         return checked_image(upload)
+    if kind not in (SKETCH, UPLOAD):
+        raise ValueError(f"control image source must be {SKETCH} or {UPLOAD}, got {str(kind)[:40]!r}")
     composite = sketch.get("composite") if isinstance(sketch, dict) else sketch
     return sketch_to_image(composite)
 
@@ -46,12 +50,14 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     with gr.Row():
         with gr.Column(scale=1):
             kind = gr.Radio([SKETCH, UPLOAD], value=SKETCH, label="Control image from")
-            sketch = gr.Sketchpad(label="Sketch (dark lines on white)", type="numpy", image_mode="RGBA",
-                                  canvas_size=(384, 384), height=420,
-                                  brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"))
+            # checked from the file headers before gradio decodes anything (ui/sketch.py)
+            sketch = checked_sketchpad(label="Sketch (dark lines on white)", type="numpy", image_mode="RGBA",
+                                       canvas_size=(384, 384), height=420,
+                                       layers=gr.LayerOptions(allow_additional_layers=False),
+                                       brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"))
             upload = gr.File(label="Or upload an image", file_types=["image"], type="filepath", height=150)
         with gr.Column(scale=1):
-            prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2)
+            prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, max_length=PROMPT_MAX_CHARS)
             detector = gr.Radio(labs.lab.detectors(), value=preset["detector"], label="Detector")
             scales = gr.Textbox(label="Conditioning scales (comma-separated, 0 to 2)",
                                 value=", ".join(map(str, preset["scales"])))
@@ -68,5 +74,6 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 api_name="controlnet_detectors")
     model_event(shared, run.click, partial(run_controlnet, labs),
                 [kind, sketch, upload, detector, scales, prompt, seed],
-                [control_map, gallery, panels], api_name="controlnet")
+                [control_map, gallery, panels], api_name="controlnet",
+                images=lambda kind, sketch, upload, detector, scales, *rest: len(parse_list(scales, "scales")))
     return {"prompt": prompt, "seed": seed}

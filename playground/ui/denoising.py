@@ -1,16 +1,16 @@
 """Tab 8 (exercise 4): how one sample unfolds, as a film strip and an animated GIF."""
 from __future__ import annotations
 
-import tempfile
 from functools import partial
-from pathlib import Path
 
 import gradio as gr
 from PIL import Image
 
-from playground.params import load_preset
+from playground import scratch
+from playground.params import PROMPT_MAX_CHARS, load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
+from playground.ui.tokens import prompt_box
 from playground.ui.values import as_int, seed_value, slider
 
 GIF_SIDE = 256  # 128 px frames doubled (nearest) so the animation is big enough to read
@@ -22,7 +22,7 @@ def save_gif(panels, side: int = GIF_SIDE) -> str:
     scale = max(1, side // max(panels[0].image.size))
     frames = [p.image.convert("RGB").resize((p.image.width * scale, p.image.height * scale), Image.Resampling.NEAREST)
               for p in panels]
-    path = Path(tempfile.mkdtemp(prefix="playground-")) / "denoising.gif"
+    path = scratch.new_folder() / "denoising.gif"
     frames[0].save(path, save_all=True, append_images=frames[1:], loop=0,
                    duration=[FRAME_MS] * (len(frames) - 1) + [LAST_FRAME_MS])
     return str(path)
@@ -41,7 +41,7 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     gr.Markdown("**How generation unfolds.** At every step the model guesses the finished image from the "
                 "noise it has so far. Early guesses are blurry averages; detail arrives late.")
     with gr.Row():
-        prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=3)
+        prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=3, max_length=PROMPT_MAX_CHARS)
         seed = seed_input(preset["seed"], ex.id)
         every = gr.Slider(**slider(preset, "every"), value=preset["every"], label="Show every n-th step")
     run = gr.Button("Show the trajectory", variant="primary")

@@ -6,9 +6,10 @@ from functools import partial
 import gradio as gr
 
 from playground.exercises.common import fit_image
-from playground.params import load_preset
+from playground.params import PROMPT_MAX_CHARS, load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
+from playground.ui.tokens import prompt_box
 from playground.ui.values import as_int, parse_list, seed_value
 
 
@@ -41,7 +42,7 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
             preview = gr.Image(label="As the model sees it (cropped)", type="pil",
                                format="png", interactive=False, height=256, elem_classes=["pixelated", "upscale"])
         with gr.Column(scale=2):
-            prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2)
+            prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, max_length=PROMPT_MAX_CHARS)
             strengths = gr.Textbox(label="Strengths (comma-separated, each in (0, 1])",
                                    value=", ".join(map(str, preset["strengths"])))
             seed = seed_input(preset["seed"], ex.id)
@@ -50,7 +51,8 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     panels = gr.State([])
     panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     cheap_event(shared.img2img_source.change, preview_upload, [shared.img2img_source, shared.width, shared.height],
-                preview, api_name="img2img_check_upload")
+                preview, api_name="img2img_check_upload", decodes=True)
     model_event(shared, run.click, partial(run_img2img, labs), [shared.img2img_source, prompt, strengths, seed],
-                [gallery, panels], api_name="img2img")
+                [gallery, panels], api_name="img2img",
+                images=lambda source, prompt, strengths, seed: len(parse_list(strengths, "strengths")))
     return {"prompt": prompt, "seed": seed}

@@ -12,6 +12,7 @@ from playground.params import load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
 from playground.ui.sketch import checked_sketchpad
+from playground.ui.tokens import prompt_box
 from playground.ui.values import as_int, parse_list, seed_value
 
 PAINT = "#ff00ff"  # one fixed colour: what differs from the loaded picture is the mask
@@ -73,7 +74,7 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                                        brush=gr.Brush(default_size=preset["brush"], colors=[PAINT],
                                                       color_mode="fixed"))
         with gr.Column(scale=1):
-            prompt = gr.Textbox(label="Prompt (the whole picture, after the change)", value=preset["prompt"], lines=2)
+            prompt = prompt_box(labs, ex.id, label="Prompt (the whole picture, after the change)", value=preset["prompt"], lines=2)
             strengths = gr.Textbox(label="Strengths (comma-separated, 0 to 1)",
                                    value=", ".join(map(str, preset["strengths"])))
             seed = seed_input(preset["seed"], ex.id)

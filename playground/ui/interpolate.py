@@ -10,6 +10,7 @@ from playground.params import SEED_MAX, load_preset
 from playground.ui.denoising import save_gif
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event
+from playground.ui.tokens import prompt_box
 from playground.ui.values import as_int, seed_value, slider
 
 MODES = [("slerp: along the sphere", "slerp"), ("lerp: a straight line", "lerp")]
@@ -39,8 +40,8 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 "Walk from one seed to another along the sphere the noise lives on (slerp), then along a "
                 "straight line (lerp) and compare the middle frames.")
     with gr.Row():
-        prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=3)
-        prompt_b = gr.Textbox(label="Second prompt (optional: walk the text too)", value=preset["prompt_b"],
+        prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=3)
+        prompt_b = prompt_box(labs, f"{ex.id}_b", label="Second prompt (optional: walk the text too)", value=preset["prompt_b"],
                               lines=2, scale=3)
     with gr.Row():
         seed_a = gr.Number(label=f"Start seed (0 to {SEED_MAX})", value=preset["seeds"][0], precision=0,

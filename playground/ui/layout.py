@@ -8,11 +8,20 @@ from __future__ import annotations
 import gradio as gr
 
 from playground.params import load_preset
+from playground.store import PortfolioStore
+from playground.ui import upkeep
 from playground.ui.catalog import EXERCISES
+from playground.ui.fair import install_eta
+from playground.ui.guard import GuardedBlocks
+from playground.ui.keep import make_token_widgets, wire_reopen
 from playground.ui.panels import panels_gallery, portfolio_badge
 from playground.ui.restore import wire_restore
 from playground.ui.shared import CSS, Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event
 from playground.ui.values import slider
+
+# Sessions held in memory at most (gradio's default is 10 000, each a copy of the page's config):
+# a class with a few tabs each, plus API clients; the least recently used go first.
+SESSION_CAPACITY = 512
 
 INTRO = """# Diffusion Lab Playground
 Each tab is one exercise of the lab. Press a button, look, change one thing, look again.
@@ -57,14 +66,18 @@ def build_header(labs: Labs, shared: Shared) -> None:
                 api_name="model_defaults")
 
 
-def build_blocks(lab=None, preload: bool = False) -> gr.Blocks:
+def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None = None) -> gr.Blocks:
     """The whole app. `lab` is any Lab (tests pass one on a tiny pipeline); None: Lab().
-    preload=True starts loading the model in the background (python app.py does)."""
+    preload=True starts loading the model in the background (python app.py does). `store`: where
+    portfolios outlive a reload (default: /data, PLAYGROUND_STORE or the scratch folder)."""
     labs = Labs(lab)
     shared = Shared(labs=labs, exercises=EXERCISES)
-    with gr.Blocks(title="Diffusion Lab Playground") as demo:
+    store = store or PortfolioStore()
+    # delete_cache: gradio's copies of uploads and results go by age (ui/upkeep.py also caps bytes)
+    with GuardedBlocks(title="Diffusion Lab Playground", delete_cache=upkeep.delete_cache()) as demo:
         gr.Markdown(INTRO)
         shared.portfolio = gr.State([])
+        make_token_widgets(shared, store)
         build_header(labs, shared)
         with gr.Tabs() as shared.tabs:
             # Made here, shown in their tabs: buttons in every tab write to them, so they must
@@ -75,16 +88,22 @@ def build_blocks(lab=None, preload: bool = False) -> gr.Blocks:
                                                       elem_id="portfolio-gallery")
             shared.picked = gr.CheckboxGroup(label="Panels in the piece (in this order)", choices=[], render=False)
             targets = {}
+            about = load_preset("about")
             for ex in EXERCISES:
                 with gr.Tab(ex.title, id=ex.id):
+                    with gr.Accordion("About this lesson", open=False):
+                        gr.Markdown(about[ex.id])
                     widgets = ex.tab.build_tab(labs, shared, ex)
                 if ex.restores != (widgets is not None):
                     raise RuntimeError(f"exercise {ex.id}: restores={ex.restores} but its tab returned {widgets!r}")
                 if widgets is not None:
                     targets[ex.id] = widgets
             wire_restore(shared, targets)
+        wire_reopen(demo, shared)
     # One queue: model work runs one at a time (concurrency_id "model"); max_size bounds waiting.
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE)
+    install_eta(demo._queue, shared.costs, shared.clock)  # ETAs from each request's own cost
+    demo.portfolio_store = store  # the upkeep sweep finds it here
     if preload:
         labs.preload()
     return demo
@@ -92,4 +111,5 @@ def build_blocks(lab=None, preload: bool = False) -> gr.Blocks:
 
 def launch_kwargs() -> dict:
     """What `python app.py` and the tests pass to launch(): limits, look, error display."""
-    return dict(max_file_size=MAX_FILE_SIZE, css=CSS, theme=gr.themes.Soft(), show_error=False)
+    return dict(max_file_size=MAX_FILE_SIZE, css=CSS, theme=gr.themes.Soft(), show_error=False,
+                state_session_capacity=SESSION_CAPACITY, app_kwargs={"lifespan": upkeep.lifespan()})

@@ -10,6 +10,7 @@ import gradio as gr
 from playground.params import load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
+from playground.ui.tokens import prompt_box
 from playground.ui.values import as_int, seed_value, slider
 
 
@@ -42,7 +43,7 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 "encoder mostly hears the word. A negative prompt works differently: guidance steers away from "
                 "it at every step. Same seed for all three panels: count the thing in each.")
     with gr.Row():
-        prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=3)
+        prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=3)
         thing = gr.Textbox(label="The thing to leave out", value=preset["thing"], scale=1)
         seed = seed_input(preset["seed"], ex.id)
     run = gr.Button("Run the three panels", variant="primary")

@@ -1,17 +1,20 @@
 """Panels in the UI: galleries that show them, the portfolio they go to, the buttons under them."""
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Sequence
 
 import gradio as gr
 
+from playground import scratch
 from playground.panels import Panel
-from playground.ui.shared import Shared, cheap_event
+from playground.params import NOTE_MAX_CHARS, check_length
+from playground.ui.shared import Shared, cheap_event, info, warning
 
 # Panels held per session: 48 x 128 px is nothing, 48 x 1024 px RGB is 150 MB; say no beyond.
 PORTFOLIO_MAX = 48
+# ... and their decoded images: 48 panels of 512 px RGB are 36 MB; 1024 px panels stop at 16.
+PORTFOLIO_MAX_MB = 48
+TRUNCATION_SHOWN = 200  # characters of a cut prompt quoted back in a toast
 # 128 px panels shown ~3x larger, crisp (see CSS): students must see what the model drew.
 GALLERY_HEIGHT = 460
 # Where "Send selected to Image to image" goes: img2img.TAB_ID (that module imports this one).
@@ -25,18 +28,42 @@ def gallery_items(panels: Sequence[Panel]) -> list[tuple]:
 def warn_truncated(panels: Sequence[Panel]) -> None:
     """The core records prompt text the encoder never saw; a toast tells the student."""
     for cut in dict.fromkeys(p.params.get("truncated") for p in panels if p.params.get("truncated")):
-        gr.Warning(f"The prompt is longer than the text encoder takes; it did not see: “{cut}”")
+        shown = cut if len(cut) <= TRUNCATION_SHOWN else cut[:TRUNCATION_SHOWN] + "..."
+        warning(f"The prompt is longer than the text encoder takes; it did not see: “{shown}”")
+
+
+def image_mb(panels: Sequence[Panel]) -> float:
+    """Decoded size of the panels' images in MB (what they take in memory)."""
+    return sum(p.image.width * p.image.height * len(p.image.getbands()) for p in panels) / 2**20
+
+
+def cap_text() -> str:
+    return f"at most {PORTFOLIO_MAX} panels and {PORTFOLIO_MAX_MB} MB of images"
 
 
 def add_to_portfolio(portfolio: list, panels: Sequence[Panel]) -> list:
     """A new list (gr.State values are per session and replaced, never shared)."""
+    portfolio = list(portfolio or [])
     if not panels:
         raise ValueError("nothing to add: generate panels first (or click one to select it)")
-    if len(portfolio or []) + len(panels) > PORTFOLIO_MAX:
-        raise ValueError(f"the portfolio holds at most {PORTFOLIO_MAX} panels; it has "
-                         f"{len(portfolio)}: remove some before adding {len(panels)}")
-    gr.Info(f"Added {len(panels)} panel{'s' if len(panels) > 1 else ''} to the portfolio")
-    return list(portfolio or []) + list(panels)
+    if len(portfolio) + len(panels) > PORTFOLIO_MAX:
+        raise ValueError(f"the portfolio holds {cap_text()}; it has {len(portfolio)} panels: "
+                         f"remove some before adding {len(panels)}")
+    have, more = image_mb(portfolio), image_mb(panels)
+    if have + more > PORTFOLIO_MAX_MB:
+        raise ValueError(f"the portfolio holds {cap_text()}; it has {have:.1f} MB and these panels add "
+                         f"{more:.1f} MB: remove some first")
+    info(f"Added {len(panels)} panel{'s' if len(panels) > 1 else ''} to the portfolio "
+         f"({len(portfolio) + len(panels)} of {PORTFOLIO_MAX})")
+    return portfolio + list(panels)
+
+
+def commit(shared: Shared, owner, portfolio: list) -> tuple:
+    """The new portfolio shown everywhere, and saved for this browser when it has a token (so a
+    reload or a restart finds it); a save that fails leaves the session's portfolio unchanged."""
+    if shared.store is not None and shared.store.valid(owner):
+        shared.store.save(owner, portfolio)
+    return portfolio_view(portfolio)
 
 
 def with_notes(panels: Sequence[Panel], notes: Sequence, indices: Sequence[int] | None = None) -> list[Panel]:
@@ -47,16 +74,25 @@ def with_notes(panels: Sequence[Panel], notes: Sequence, indices: Sequence[int] 
     out = []
     for panel, i in zip(panels, indices):
         note = str(notes[i] or "").strip() if 0 <= i < len(notes) else ""
+        check_length(note, f"note {i + 1}", NOTE_MAX_CHARS)
         out.append(Panel(panel.image, panel.caption, {**panel.params, "note": note}) if note else panel)
     return out
 
 
-def selected_panels(panels: Sequence[Panel], index: int | None) -> list[Panel]:
+def selected_index(panels: Sequence[Panel], index) -> int:
+    """The clicked gallery position, checked (a click arrives as a number, at times [row, col])."""
     if index is None or not panels:
         raise ValueError("no panel selected: click a panel in the gallery first")
-    if not 0 <= int(index) < len(panels):
-        raise ValueError(f"selected panel must be in 1..{len(panels)}, got {int(index) + 1}")
-    return [panels[int(index)]]
+    if isinstance(index, (list, tuple)):
+        index = index[0] if index else None
+    if isinstance(index, bool) or not isinstance(index, (int, float)) or not 0 <= index < len(panels) \
+            or int(index) != index:
+        raise ValueError(f"selected panel must be in 1..{len(panels)}, got {index!r}")
+    return int(index)
+
+
+def selected_panels(panels: Sequence[Panel], index: int | None) -> list[Panel]:
+    return [panels[selected_index(panels, index)]]
 
 
 def portfolio_badge(portfolio: list) -> str:
@@ -76,8 +112,7 @@ def portfolio_view(portfolio: list) -> tuple:
 
 def save_panel_file(panel: Panel, stem: str = "panel") -> str:
     """A panel as a PNG with its metadata, in a fresh temp folder (Gradio serves temp files)."""
-    folder = Path(tempfile.mkdtemp(prefix="playground-"))
-    return str(panel.save(folder / f"{stem}.png"))
+    return str(panel.save(scratch.new_folder() / f"{stem}.png"))
 
 
 def panel_actions(shared: Shared, gallery, panels_state, name: str, send: bool = True,
@@ -98,16 +133,17 @@ def panel_actions(shared: Shared, gallery, panels_state, name: str, send: bool =
     gallery.change(lambda: None, None, selected, api_name=f"{name}_forget", api_visibility="private")
     outs = shared.portfolio_outputs
 
-    def add_selected(portfolio, panels, index, *texts):
-        picked = with_notes(selected_panels(panels, index), texts, [int(index)])
-        return portfolio_view(add_to_portfolio(portfolio, picked))
+    def add_selected(portfolio, owner, panels, index, *texts):
+        i = selected_index(panels, index)
+        picked = with_notes([panels[i]], texts, [i])
+        return commit(shared, owner, add_to_portfolio(portfolio, picked))
 
-    def add_every(portfolio, panels, *texts):
-        return portfolio_view(add_to_portfolio(portfolio, with_notes(panels or [], texts)))
+    def add_every(portfolio, owner, panels, *texts):
+        return commit(shared, owner, add_to_portfolio(portfolio, with_notes(panels or [], texts)))
 
-    cheap_event(add_one.click, add_selected, [shared.portfolio, panels_state, selected, *notes], outs,
-                api_name=f"{name}_add_selected")
-    cheap_event(add_all.click, add_every, [shared.portfolio, panels_state, *notes], outs,
+    cheap_event(add_one.click, add_selected, [shared.portfolio, shared.owner, panels_state, selected, *notes],
+                outs, api_name=f"{name}_add_selected")
+    cheap_event(add_all.click, add_every, [shared.portfolio, shared.owner, panels_state, *notes], outs,
                 api_name=f"{name}_add_all")
     if send:
         def send_selected(panels, index):
@@ -115,7 +151,7 @@ def panel_actions(shared: Shared, gallery, panels_state, name: str, send: bool =
             return path, gr.Tabs(selected=SEND_TO_TAB)
 
         cheap_event(to_img2img.click, send_selected, [panels_state, selected],
-                    [shared.img2img_source, shared.tabs], api_name=f"{name}_send_to_img2img")
+                    [shared.img2img_source, shared.tabs], api_name=f"{name}_send_to_img2img", decodes=True)
 
 
 def panels_gallery(label: str, columns: int = 3, height: int = GALLERY_HEIGHT, render: bool = True,

@@ -1,23 +1,42 @@
 """Tab 9 (exercise 7): the session's panels, a composed piece with a statement, export, restore."""
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 
+from playground import scratch
 from playground.export import export_all
 from playground.panels import compose
-from playground.ui.panels import portfolio_view
+from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS
+from playground.ui.panels import cap_text, commit, portfolio_view
 from playground.ui.shared import Labs, Shared, cheap_event
+from playground.ui.values import as_int
 
 STATEMENT_WORDS = 150  # LAB.md exercise 7: a ~150-word artist's statement
+
+
+def _indices(picked, what: str) -> list[int]:
+    if picked is None:
+        return []
+    if not isinstance(picked, (list, tuple)):
+        raise ValueError(f"{what} must be a list of panel numbers, got {type(picked).__name__}")
+    return [as_int(i, what) for i in picked]
+
+
+def kept_text(shared: Shared) -> str:
+    """Where the portfolio lives and its cap, in the words the tab shows."""
+    store = shared.store
+    if store is None:
+        return f"The portfolio lives in this browser session and holds {cap_text()}."
+    where = (f"kept on this server for {store.keep_days:g} days after your last visit" if store.persistent
+             else "kept on this server until it restarts")
+    return (f"The portfolio holds {cap_text()}. It is {where}, linked to this browser: a page reload brings it "
+            "back (one tab at a time). Export it to keep it for good.")
 
 
 def picked_panels(portfolio, picked):
     if not portfolio:
         raise ValueError("the portfolio is empty: use 'Add to portfolio' under any panel first")
-    picked = sorted(int(i) for i in (picked or []))
+    picked = sorted(_indices(picked, "picked panels"))
     if not picked:
         raise ValueError("pick at least one panel (three make a triptych)")
     bad = [i + 1 for i in picked if not 0 <= i < len(portfolio)]
@@ -38,13 +57,13 @@ def preview_piece(portfolio, picked, title, statement):
 def export_piece(portfolio, picked, title, statement):
     """PNG (with the `parameters` chunk), PDF and ZIP of the picked panels, ready to download."""
     panels = picked_panels(portfolio, picked)
-    files = export_all(panels, Path(tempfile.mkdtemp(prefix="playground-")), title or None, statement or None)
+    files = export_all(panels, scratch.new_folder(), title or None, statement or None)
     piece = compose(panels, title=title or None, statement=statement or None)
     return piece, [str(files[k]) for k in ("png", "pdf", "zip")]
 
 
 def remove_picked(portfolio, picked):
-    drop = {int(i) for i in (picked or [])}
+    drop = set(_indices(picked, "picked panels"))
     if not drop:
         raise ValueError("pick the panels to remove first")
     return portfolio_view([p for i, p in enumerate(portfolio or []) if i not in drop])
@@ -53,14 +72,15 @@ def remove_picked(portfolio, picked):
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     gr.Markdown("**The portfolio triptych.** Pick three panels, give the piece a title and a ~150-word "
                 "artist's statement, and export it: a PNG that carries every setting, a PDF, and a ZIP of "
-                "the panels with a JSON of all parameters. The portfolio lives in this browser session.")
+                f"the panels with a JSON of all parameters. {kept_text(shared)}")
     shared.portfolio_gallery.render()
     picked = shared.picked.render()
     with gr.Row():
-        title = gr.Textbox(label="Title", placeholder="e.g. Three guidance scales", scale=1,
-                           elem_id="portfolio-title")
+        title = gr.Textbox(label=f"Title (up to {TITLE_MAX_CHARS} characters)", placeholder="e.g. Three guidance scales",
+                           scale=1, elem_id="portfolio-title", max_length=TITLE_MAX_CHARS)
         with gr.Column(scale=2):
-            statement = gr.Textbox(label="Artist's statement", lines=5, elem_id="portfolio-statement",
+            statement = gr.Textbox(label=f"Artist's statement (up to {STATEMENT_MAX_CHARS} characters)", lines=5,
+                                   elem_id="portfolio-statement", max_length=STATEMENT_MAX_CHARS,
                                    placeholder="What you tried, what changed, what it taught you.")
             words = gr.Markdown(word_count(""))
     with gr.Row():
@@ -73,7 +93,8 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                         height=160)
     with gr.Accordion("Restore settings from a saved PNG (ours or AUTOMATIC1111's)", open=False):
         with gr.Row():
-            dropped = gr.File(label="Drop a PNG", file_types=["image"], type="filepath", height=120)
+            dropped = gr.File(label="Drop a PNG", file_types=["image"], type="filepath", height=120,
+                              elem_id="restore-drop")
             with gr.Column():
                 found = gr.JSON(label="Settings found")
                 into = [(e.title, e.id) for e in shared.exercises if e.restores]
@@ -84,8 +105,13 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
 
     cheap_event(statement.change, word_count, statement, words, api_name="statement_words", api_visibility="private")
     cheap_event(preview.click, preview_piece, [shared.portfolio, picked, title, statement], piece,
-                api_name="portfolio_preview")
+                api_name="portfolio_preview", decodes=True)
     cheap_event(export.click, export_piece, [shared.portfolio, picked, title, statement], [piece, downloads],
-                api_name="portfolio_export")
-    cheap_event(remove.click, remove_picked, [shared.portfolio, picked], shared.portfolio_outputs,
+                api_name="portfolio_export", decodes=True)
+
+    def remove_and_keep(portfolio, owner, picked):
+        kept = remove_picked(portfolio, picked)[0]
+        return commit(shared, owner, kept)
+
+    cheap_event(remove.click, remove_and_keep, [shared.portfolio, shared.owner, picked], shared.portfolio_outputs,
                 api_name="portfolio_remove")

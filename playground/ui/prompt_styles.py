@@ -8,6 +8,7 @@ import gradio as gr
 from playground.params import load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
+from playground.ui.tokens import prompt_box
 from playground.ui.values import seed_value
 
 
@@ -29,9 +30,9 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 "the scene. Same seed for all three: only the wording differs.")
     with gr.Row():
         with gr.Column(scale=4):
-            command = gr.Textbox(label="As a command", value=styles["command"], lines=2)
-            caption = gr.Textbox(label="As a caption", value=styles["caption"], lines=2)
-            director = gr.Textbox(label="As a director's scene description", value=styles["director"], lines=3)
+            command = prompt_box(labs, f"{ex.id}_command", label="As a command", value=styles["command"], lines=2)
+            caption = prompt_box(labs, f"{ex.id}_caption", label="As a caption", value=styles["caption"], lines=2)
+            director = prompt_box(labs, f"{ex.id}_director", label="As a director's scene description", value=styles["director"], lines=3)
         seed = seed_input(preset["seed"], ex.id)
     run = gr.Button("Render all three", variant="primary")
     gallery = panels_gallery("Same seed, three phrasings", columns=3)
@@ -41,5 +42,5 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
         gr.Examples([[e["command"], e["caption"], e["director"], e.get("seed", preset["seed"])]
                      for e in preset["examples"]], [command, caption, director, seed], label="Examples")
     model_event(shared, run.click, partial(run_prompt_styles, labs), [command, caption, director, seed],
-                [gallery, panels], api_name="prompt_styles")
+                [gallery, panels], api_name="prompt_styles", images=lambda *inputs: 3)
     return {"prompt": command, "seed": seed}

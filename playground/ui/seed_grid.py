@@ -6,9 +6,10 @@ from functools import partial
 import gradio as gr
 
 from playground import stats
-from playground.params import SEED_MAX, load_preset
+from playground.params import PROMPT_MAX_CHARS, SEED_MAX, load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event
+from playground.ui.tokens import prompt_box
 from playground.ui.values import as_int, int_item, parse_list, slider
 
 RANDOM, TYPED = "Random seeds", "Typed list"
@@ -42,6 +43,11 @@ def prior_plot(lab, prompt: str, panels):
     return gr.Plot(fig, visible=True), note
 
 
+def grid_size(prompt, mode, count, seeds) -> int:
+    """How many images a request makes: the typed seeds, or the random count."""
+    return len(parse_list(seeds, "seeds", int_item)) if mode == TYPED else as_int(count, "count")
+
+
 def run_seed_grid(labs: Labs, prompt, mode, count, seeds, progress=gr.Progress(track_tqdm=True), **settings):
     lab, kw = lab_call(labs, settings)
     typed = parse_list(seeds, "seeds", int_item) if mode == TYPED else None
@@ -60,7 +66,7 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 "model learned. Describe its default by colour, pose, framing and mood, then check "
                 "yourself against the numbers below.")
     with gr.Row():
-        prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=1, scale=3)
+        prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=1, scale=3, max_length=PROMPT_MAX_CHARS)
         mode = gr.Radio([RANDOM, TYPED], value=RANDOM, label="Seeds", scale=1)
     with gr.Row():
         count = gr.Slider(**slider(preset, "count"), value=preset["count"], label="How many random seeds")
@@ -78,5 +84,6 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     prior = gr.Plot(label="Prior: grid vs world", visible=False, show_label=False)
     gr.Examples([[p] for p in load_preset("xy_grid")["y_values"]], [prompt], label="A vague and a detailed prompt")
     model_event(shared, run.click, partial(run_seed_grid, labs), [prompt, mode, count, seeds],
-                [gallery, panels, seeds, palette, histogram, summary_md, prior, prior_note], api_name="seed_grid")
+                [gallery, panels, seeds, palette, histogram, summary_md, prior, prior_note], api_name="seed_grid",
+                images=grid_size)
     return {"prompt": prompt, "seed": None}

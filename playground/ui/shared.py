@@ -8,6 +8,7 @@ values: ui/values.py.)
 from __future__ import annotations
 
 import functools
+import html
 import importlib.util
 import sys
 import threading
@@ -20,13 +21,18 @@ from playground.exercises.common import random_seed
 from playground.lab import Lab
 from playground.params import SEED_MAX
 from playground.registry import HubUnavailableError
+from playground.store import PortfolioStore
 from playground.uploads import MAX_FILE_BYTES, load_image
+from playground.ui.fair import MODEL_QUEUE, QueueClock, costed
 from playground.ui.values import settings_kwargs
 
-# Every event that runs a pipeline joins this queue: one model, one generation at a time.
-MODEL_QUEUE = "model"
-# Waiting requests beyond this are turned away ("queue is full") rather than piling up.
-QUEUE_MAX_SIZE = 32
+# Every event that runs a pipeline joins the queue MODEL_QUEUE: one model, one generation at a time.
+# Waiting requests beyond this are turned away ("queue is full") rather than piling up: a class
+# of 30 with a request or two each.
+QUEUE_MAX_SIZE = 64
+# Cheap events that decode images (upload previews, restore, export) share these slots: 8 at once
+# with a 4096 x 4096 PNG each added 1 GB (issue 11); two keep a burst near 300 MB.
+IMAGE_QUEUE, IMAGE_CONCURRENCY = "images", 2
 MAX_FILE_SIZE = f"{MAX_FILE_BYTES // 2**20}mb"
 CSS = """
 .pixelated img, .pixelated canvas { image-rendering: pixelated; }
@@ -44,6 +50,20 @@ SETTINGS = ("model", "negative_prompt", "num_inference_steps", "guidance_scale",
 USER_ERRORS = (ValueError, HubUnavailableError)
 
 
+# Toasts render HTML: every message that may echo user text (a prompt, a PNG chunk, a file
+# name) is escaped, so a shared PNG cannot put an <img> fetching an outside URL on screen.
+def info(message: str) -> None:
+    gr.Info(html.escape(message, quote=False))
+
+
+def warning(message: str) -> None:
+    gr.Warning(html.escape(message, quote=False))
+
+
+def user_error(message: str, title: str = "Please check the settings") -> gr.Error:
+    return gr.Error(html.escape(message, quote=False), title=title, print_exception=False)
+
+
 def core_errors(fn: Callable) -> Callable:
     """The core's ValueErrors (field + allowed range) shown as a toast; the app keeps serving."""
     @functools.wraps(fn)
@@ -54,7 +74,7 @@ def core_errors(fn: Callable) -> Callable:
             raise
         except USER_ERRORS as e:
             # A user error, not a server fault: a toast, and no traceback in the server log.
-            raise gr.Error(str(e), title="Please check the settings", print_exception=False) from e
+            raise user_error(str(e)) from e
     return wrapper
 
 
@@ -76,15 +96,24 @@ def model_fn(fn: Callable) -> Callable:
     return on_gpu(core_errors(fn))
 
 
-def model_event(shared: "Shared", trigger, fn: Callable, inputs, outputs, api_name: str, **kw):
+def model_event(shared: "Shared", trigger, fn: Callable, inputs, outputs, api_name: str,
+                images: Callable | None = None, **kw):
     """Wire a pipeline callback: one shared queue slot, a named API endpoint. The advanced
-    settings reach `fn` as keyword arguments named like the Lab's (model, guidance_scale, ...)."""
-    return trigger(model_fn(fn), inputs, outputs, api_name=api_name, concurrency_id=MODEL_QUEUE,
-                   inputs_kwargs=shared.settings_kwargs, **kw)
+    settings reach `fn` as keyword arguments named like the Lab's (model, guidance_scale, ...).
+    images(*inputs) says how many images a request makes (the cost cap and the queue's ETA read
+    it; default 1); it parses like the callback, so a bad value fails with the same message."""
+    inputs = list(inputs)
+    shared.costs[api_name] = (images, len(inputs), SETTINGS)
+    return trigger(model_fn(costed(fn, images, len(inputs))), inputs, outputs,
+                   api_name=api_name, concurrency_id=MODEL_QUEUE, inputs_kwargs=shared.settings_kwargs, **kw)
 
 
-def cheap_event(trigger, fn: Callable, inputs, outputs, api_name: str, **kw):
-    """Wire a callback that touches no model (state, plots, files): never waits behind one."""
+def cheap_event(trigger, fn: Callable, inputs, outputs, api_name: str, decodes: bool = False, **kw):
+    """Wire a callback that touches no model (state, plots, files): never waits behind one.
+    decodes=True: it decodes images, so it shares the IMAGE_CONCURRENCY slots."""
+    if decodes:
+        kw.setdefault("concurrency_id", IMAGE_QUEUE)
+        kw.setdefault("concurrency_limit", IMAGE_CONCURRENCY)
     kw.setdefault("concurrency_limit", None)
     return trigger(core_errors(fn), inputs, outputs, api_name=api_name, **kw)
 
@@ -153,7 +182,7 @@ def checked_image(path):
     """An upload, validated and converted to RGB; conversions are announced, not hidden."""
     image, notes = load_image(path)
     for note in notes:
-        gr.Info(note)
+        info(note)
     return image
 
 
@@ -170,6 +199,9 @@ class Shared:
     width: Any = None
     height: Any = None
     portfolio: Any = None
+    owner: Any = None  # gr.State: this session's portfolio token (None: not kept, e.g. an API client)
+    browser_token: Any = None  # gr.BrowserState: the same token, kept by the browser (ui/keep.py)
+    store: PortfolioStore | None = None  # where portfolios outlive a reload (ui/keep.py)
     badge: Any = None
     tabs: Any = None
     # Made before the tabs, rendered inside one tab, written to by buttons in every tab:
@@ -178,6 +210,8 @@ class Shared:
     picked: Any = None
     exercises: tuple = ()  # ui.catalog.EXERCISES: the tabs, in order
     restore_ui: dict = field(default_factory=dict)  # the portfolio's restore widgets (ui/restore.py)
+    costs: dict = field(default_factory=dict)  # api_name -> how to read a request's cost (ui/fair.py)
+    clock: QueueClock = field(default_factory=QueueClock)  # learned run times, for the queue's ETAs
 
     @property
     def settings(self) -> list:

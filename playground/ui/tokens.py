@@ -5,6 +5,7 @@ from html import escape
 
 import gradio as gr
 
+from playground.params import PROMPT_MAX_CHARS
 from playground.ui.shared import Labs, cheap_event
 
 
@@ -24,3 +25,12 @@ def token_count(labs: Labs, box, name: str) -> gr.Markdown:
     cheap_event(box.change, lambda text: count_text(labs, text), box, shown, api_name=f"{name}_tokens",
                 api_visibility="private", trigger_mode="always_last", show_progress="hidden")
     return shown
+
+
+def prompt_box(labs: Labs, name: str, scale: int | None = None, **textbox) -> gr.Textbox:
+    """A prompt Textbox (capped at PROMPT_MAX_CHARS) with its token count right under it."""
+    textbox.setdefault("max_length", PROMPT_MAX_CHARS)
+    with gr.Column(scale=scale or 1, min_width=240):
+        box = gr.Textbox(**textbox)
+        token_count(labs, box, name)
+    return box

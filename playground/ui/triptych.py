@@ -5,9 +5,10 @@ from functools import partial
 
 import gradio as gr
 
-from playground.params import load_preset
+from playground.params import NOTE_MAX_CHARS, PROMPT_MAX_CHARS, load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, lab_call, model_event, seed_input
+from playground.ui.tokens import prompt_box
 from playground.ui.values import parse_list, seed_value, value_parser
 
 KNOBS = {"guidance_scale": "Guidance (CFG)", "num_inference_steps": "Steps", "scheduler": "Scheduler",
@@ -34,7 +35,7 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     gr.Markdown("**Same prompt, three samplers.** One knob changes, everything else (seed included) "
                 "stays. Write two sentences under each panel on what changed.")
     with gr.Row():
-        prompt = gr.Textbox(label="Prompt", value=preset["prompt"], lines=2, scale=4)
+        prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=4, max_length=PROMPT_MAX_CHARS)
         seed = seed_input(preset["seed"], ex.id)
     with gr.Row():
         vary = gr.Radio([(label, key) for key, label in KNOBS.items()], value=preset["vary"],
@@ -46,12 +47,13 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     with gr.Row():  # each note goes with its panel into the portfolio (params["note"])
         # value="": the add endpoints' note parameters are optional for API clients
         notes = [gr.Textbox("", label=f"Panel {i + 1}: what changed?", lines=2, elem_classes=["panel-notes"],
+                            max_length=NOTE_MAX_CHARS,
                             placeholder="Two sentences: what the knob did here.") for i in range(3)]
     panel_actions(shared, gallery, panels, ex.id, send=ex.send, notes=notes)
     gr.Examples([[preset["prompt"], knob, values_for(knob), preset["seed"]] for knob in KNOBS],
                 [prompt, vary, values, seed], label="One example per knob")
 
     cheap_event(vary.change, values_for, vary, values, api_name="triptych_values")
-    model_event(shared, run.click, partial(run_triptych, labs),
-                [prompt, vary, values, seed], [gallery, panels], api_name="triptych")
+    model_event(shared, run.click, partial(run_triptych, labs), [prompt, vary, values, seed], [gallery, panels],
+                api_name="triptych", images=lambda prompt, vary, values, seed: len(parse_list(values, "values")))
     return {"prompt": prompt, "seed": seed}

@@ -8,13 +8,35 @@ from __future__ import annotations
 from typing import Any, Callable
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def as_float(value: Any, name: str) -> float:
+    """A number from a widget or an API payload; text, lists and the like are a clear error."""
+    if value is None or value == "" or isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, got {_short(value)}")
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a number, got {_short(value)}") from None
+
+
 def as_int(value: Any, name: str) -> int:
     """Widget numbers arrive as floats (128.0); a fractional one is an error, not rounded."""
     if value is None or value == "":
         raise ValueError(f"{name} must be a whole number, got nothing")
-    number = float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = as_float(value, name) if not isinstance(value, str) else None
+    if number is None:  # text: "12" is fine from an API client, "abc" is not
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number, got {_short(value)}") from None
     if not number.is_integer():
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
+        raise ValueError(f"{name} must be a whole number, got {_short(value)}")
     return int(number)
 
 
@@ -23,7 +45,7 @@ def settings_kwargs(model, negative_prompt, num_inference_steps, guidance_scale,
     """The advanced accordion's values as Lab keyword arguments (model apart)."""
     return dict(negative_prompt=negative_prompt or "",
                 num_inference_steps=as_int(num_inference_steps, "num_inference_steps"),
-                guidance_scale=float(guidance_scale), scheduler=scheduler,
+                guidance_scale=as_float(guidance_scale, "guidance_scale"), scheduler=scheduler,
                 width=as_int(width, "width"), height=as_int(height, "height"))
 
 
@@ -33,6 +55,8 @@ def seed_value(seed: Any) -> int:
 
 def parse_list(text: Any, name: str, cast: Callable = str, sep: str = ",") -> list:
     """'1, 7.5, 20' -> [1.0, 7.5, 20.0]; every bad item is named, not skipped."""
+    if text is not None and not isinstance(text, (str, int, float)):
+        raise ValueError(f"{name} must be a text of values separated by '{sep}', got {type(text).__name__}")
     items = [t.strip() for t in str(text or "").replace("\n", sep).split(sep) if t.strip()]
     if not items:
         raise ValueError(f"{name} must list at least one value, separated by '{sep}'")
@@ -40,7 +64,7 @@ def parse_list(text: Any, name: str, cast: Callable = str, sep: str = ",") -> li
     for item in items:
         try:
             out.append(cast(item))
-        except ValueError:
+        except (ValueError, OverflowError):
             kind = {int: "whole numbers", int_item: "whole numbers", float: "numbers"}.get(cast, "values")
             raise ValueError(f"{name} must be {kind} separated by '{sep}', got {item!r}") from None
     return out

@@ -9,6 +9,7 @@ from playground import stats
 from playground.params import load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
+from playground.ui.tokens import prompt_box
 from playground.ui.values import parse_list, seed_value, value_parser
 
 LABELS = {"seed": "Seed", "prompt": "Prompt", "guidance_scale": "Guidance (CFG)",
@@ -22,6 +23,10 @@ def parse_axis(axis: str, text: str, name: str) -> list:
     if axis == "prompt":
         return parse_list(text, name, str, sep=PROMPT_SEP)
     return parse_list(text, name, value_parser(axis))
+
+
+def grid_size(prompt, x_axis, x_values, y_axis, y_values, seed) -> int:
+    return len(parse_axis(x_axis, x_values, "x values")) * len(parse_axis(y_axis, y_values, "y values"))
 
 
 def spread_table(grid) -> list[list]:
@@ -54,7 +59,7 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 "and seeds on the columns to see each prompt's spread: judge a prompt by its row, "
                 "never by one image.")
     with gr.Row():
-        prompt = gr.Textbox(label="Prompt (used when no axis is the prompt)", value=preset["prompt"], scale=3)
+        prompt = prompt_box(labs, ex.id, label="Prompt (used when no axis is the prompt)", value=preset["prompt"], scale=3)
         seed = seed_input(load_preset("generate")["seed"], ex.id)
     with gr.Row():
         with gr.Column():
@@ -75,5 +80,5 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
         panels = gr.State([])
         panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     model_event(shared, run.click, partial(run_xy_grid, labs), [prompt, x_axis, x_values, y_axis, y_values, seed],
-                [grid_image, gallery, panels, spread], api_name="xy_grid")
+                [grid_image, gallery, panels, spread], api_name="xy_grid", images=grid_size)
     return {"prompt": prompt, "seed": seed}

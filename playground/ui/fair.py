@@ -1,0 +1,160 @@
+"""Fair sharing of the one model queue: a cost cap per request and queue ETAs from that cost.
+
+Every generation costs about images x denoising steps. params.check_cost refuses one request
+past MAX_REQUEST_COST (issue 11: 64 cells x 50 steps held a class's queue for minutes).
+gradio's own ETA multiplies each endpoint's *average* run time by the queue position, so a
+64-seed grid behind three triptychs was announced as four triptychs: half the truth. Here a
+slot's time is learned as `overhead + seconds_per_image_step x cost` from the runs themselves,
+and each waiting request is estimated from its own cost, read from its raw inputs.
+"""
+from __future__ import annotations
+
+import functools
+import statistics
+import threading
+import time
+from collections import deque
+from typing import Callable
+
+from gradio.server_messages import EstimationMessage
+
+from playground.params import GenerationParams, check_cost
+from playground.ui.values import as_int, settings_kwargs
+
+MODEL_QUEUE = "model"  # the concurrency id every pipeline event shares (one model, one run at a time)
+DEFAULT_IMAGES = 1  # a model event that does not say how many images it makes
+
+
+class QueueClock:
+    """Seconds a model slot takes, learned from the last WINDOW slots as a_endpoint + b x cost:
+    each endpoint has its own overhead (a grid's statistics cost more than a triptych's
+    captions), all share the seconds per image-step b. Times are whole queue slots, as gradio
+    holds them (preprocessing, the callback, postprocessing). The first slot after a start is
+    left out: it waits for the model to load. Until it has seen runs it assumes the embedded
+    model on a 2-core CPU."""
+
+    WINDOW = 40
+
+    def __init__(self, per_step: float = 0.06, overhead: float = 0.5):
+        self.default = (overhead, per_step)
+        self.samples: deque[tuple[str, float, float]] = deque(maxlen=self.WINDOW)
+        self.skip = 1
+        self.running: tuple[float, float] | None = None  # (estimated seconds, start) of the slot in use
+        self._lock = threading.Lock()
+        self._fit: tuple[float, dict] | None = None
+
+    def record(self, api_name: str, cost: float, seconds: float) -> None:
+        with self._lock:
+            if self.skip:
+                self.skip -= 1
+                return
+            self.samples.append((api_name, float(cost), float(seconds)))
+            self._fit = None
+
+    def fit(self) -> tuple[float, dict]:
+        """(b, {endpoint: a}) by least squares within endpoints (pooled when their costs never vary)."""
+        with self._lock:
+            if self._fit is None:
+                self._fit = _fit(list(self.samples), self.default[1])
+            return self._fit
+
+    def estimate(self, api_name: str | None, cost: float) -> float:
+        b, overheads = self.fit()
+        a = overheads.get(api_name)
+        if a is None:
+            a = statistics.median(overheads.values()) if overheads else self.default[0]
+        return max(a + b * max(float(cost), 0.0), 0.05)
+
+    def remaining(self, now: float | None = None) -> float:
+        """Seconds the slot in use still needs (0 when none runs)."""
+        if self.running is None:
+            return 0.0
+        estimate, start = self.running
+        return max(estimate - ((now or time.monotonic()) - start), 0.05 * estimate)
+
+
+def _fit(samples: list, default_b: float) -> tuple[float, dict]:
+    """b from the runs of one endpoint at different costs (a grid of 4 and of 8 seeds); without
+    such runs the prior b. Each endpoint's overhead is then its median residual, so an endpoint
+    that always costs the same (a triptych) is estimated by its own median time."""
+    groups: dict[str, list] = {}
+    for api, c, s in samples:
+        groups.setdefault(api, []).append((c, s))
+    means = {api: (statistics.fmean(c for c, _ in g), statistics.fmean(s for _, s in g)) for api, g in groups.items()}
+    sxx = sum((c - means[api][0]) ** 2 for api, c, _ in samples)
+    sxy = sum((c - means[api][0]) * (s - means[api][1]) for api, c, s in samples)
+    b = sxy / sxx if sxx > 1e-9 and sxy > 0 else default_b
+    # the median: one slow first run (matplotlib's import, a classifier's load) does not stick
+    return b, {api: statistics.median(s - b * c for c, s in g) for api, g in groups.items()}
+
+
+def request_cost(images: Callable | None, args, steps) -> int:
+    """images x steps of one request, checked against the cap (a ValueError past it)."""
+    count = images(*args) if images is not None else DEFAULT_IMAGES
+    return check_cost(count, as_int(steps, "num_inference_steps"))
+
+
+def costed(fn: Callable, images: Callable | None, n_inputs: int) -> Callable:
+    """`fn` with the cost cap checked before anything runs."""
+    @functools.wraps(fn)
+    def wrapper(*args, **settings):
+        request_cost(images, args[:n_inputs], settings.get("num_inference_steps"))
+        return fn(*args, **settings)
+    return wrapper
+
+
+def raw_cost(event, costs: dict) -> int | None:
+    """The cost of a waiting event from its raw inputs (None when it cannot be read; 0 when the
+    request will be refused at once: past the cap, or settings the Lab refuses)."""
+    spec = costs.get(getattr(event.fn, "api_name", None))
+    data = getattr(getattr(event, "data", None), "data", None)
+    if spec is None or not isinstance(data, list):
+        return None
+    images, n_inputs, names = spec
+    try:
+        settings = dict(zip(names, data[n_inputs:], strict=True))
+        GenerationParams(prompt="-", **settings_kwargs(**settings))
+        return request_cost(images, data[:n_inputs], settings["num_inference_steps"])
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError):
+        return 0  # a malformed request: it will fail at once, with its message
+
+
+def _estimate(event, costs: dict, clock: QueueClock) -> float:
+    """Never raises: this runs inside gradio's queue, where an exception would stall the queue."""
+    cost = raw_cost(event, costs)
+    try:
+        return clock.estimate(getattr(event.fn, "api_name", None), DEFAULT_IMAGES * 20 if cost is None else cost)
+    except (ValueError, TypeError, OverflowError, ZeroDivisionError, statistics.StatisticsError):
+        return clock.default[0]
+
+
+def install_eta(queue, costs: dict, clock: QueueClock) -> None:
+    """Replace the queue's ETA broadcast for the model queue with per-request estimates, and
+    time every model slot to learn from. `costs`: api_name -> (images function, number of
+    positional inputs, names of the settings inputs that follow them)."""
+    broadcast, process = queue.broadcast_estimations, queue.process_events
+
+    def broadcast_estimations(concurrency_id: str, after: int | None = None) -> None:
+        if concurrency_id != MODEL_QUEUE:
+            return broadcast(concurrency_id, after)
+        waiting = list(queue.event_queue_per_concurrency_id[concurrency_id].queue)
+        eta = clock.remaining()
+        for rank, event in enumerate(waiting):
+            eta += _estimate(event, costs, clock)
+            if after is None or rank >= after:
+                queue.send_message(event, EstimationMessage(rank=rank, rank_eta=eta, queue_size=len(waiting)))
+
+    async def process_events(events, batch, begin_time, fn):
+        if getattr(fn, "concurrency_id", None) != MODEL_QUEUE or not events:
+            return await process(events, batch, begin_time, fn)
+        start, cost = time.monotonic(), raw_cost(events[0], costs)
+        clock.running = (_estimate(events[0], costs, clock), start)
+        try:
+            return await process(events, batch, begin_time, fn)
+        finally:
+            clock.running = None
+            if cost:  # a refused request (cost 0) says nothing about run times
+                clock.record(fn.api_name, cost, time.monotonic() - start)
+
+    queue.broadcast_estimations = broadcast_estimations
+    queue.process_events = process_events
