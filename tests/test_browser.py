@@ -53,7 +53,8 @@ def page(url):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        # wide enough that all tabs sit in the bar (narrower pages fold the last ones into a menu)
+        context = browser.new_context(viewport={"width": 2800, "height": 1000}, accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(url)
