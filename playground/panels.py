@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from playground.infotext import check_text_size, exif_comment, parse_infotext, to_infotext, to_json
 from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS, check_length
+from playground.uploads import DECODE_ERRORS
 
 __all__ = ["Panel", "compose", "parse_infotext", "read_panel", "read_params", "to_infotext", "to_json"]
 
@@ -65,7 +66,7 @@ def _open(source: ImageSource) -> Image.Image:
         return source
     try:
         return Image.open(source)
-    except (OSError, Image.DecompressionBombError) as e:
+    except (Image.DecompressionBombError, *DECODE_ERRORS) as e:
         raise ValueError(f"cannot read an image from {source!r}: {e}") from None
 
 
@@ -73,8 +74,8 @@ def _text_chunks(img: Image.Image) -> dict:
     chunks = dict(img.info)
     try:
         chunks.update(getattr(img, "text", None) or {})  # chunks placed after the image data
-    except (OSError, ValueError, SyntaxError) as e:  # reading them decodes the image: damaged data
-        raise ValueError(f"the image's text chunks cannot be read ({e})") from None
+    except DECODE_ERRORS as e:  # reading them decodes the image: damaged data
+        raise ValueError(f"the image's text chunks cannot be read ({type(e).__name__})") from None
     return chunks
 
 

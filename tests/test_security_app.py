@@ -8,7 +8,8 @@ A list to review; each test asserts what the user (or the script) reads back:
 5. over-long fields
 6. malformed raw-API payloads: wrong types, wrong shapes, wrong counts, not a list at all
 7. fair sharing and limits: the cost cap, concurrency of image-decoding endpoints, disk cleanup
-Unit-level versions: tests/test_security_units.py; seeded fuzzing: tests/test_security_fuzz.py.
+Unit-level versions: tests/test_security_units.py and tests/test_security_limits.py; seeded
+fuzzing and the load test: tests/test_security_fuzz.py; in a browser: tests/test_security_browser.py.
 """
 from __future__ import annotations
 
@@ -208,7 +209,7 @@ def test_one_request_may_not_hold_the_queue(api, lab):
     assert "64 images x 50 steps = 3200 image-steps; one request may use at most 640" in said
 
 
-def test_image_decoding_endpoints_share_two_slots_and_files_expire(lab):
+def test_image_decoding_endpoints_take_turns_and_files_expire(lab):
     import app
     from playground.ui.shared import IMAGE_CONCURRENCY, IMAGE_QUEUE
 
@@ -216,7 +217,7 @@ def test_image_decoding_endpoints_share_two_slots_and_files_expire(lab):
     by_name = {d.api_name: d for d in demo.fns.values()}
     for name in ("img2img_check_upload", "read_params", "portfolio_preview", "portfolio_export",
                  "triptych_send_to_img2img"):
-        assert (by_name[name].concurrency_id, by_name[name].concurrency_limit) == (IMAGE_QUEUE, IMAGE_CONCURRENCY)
+        assert (by_name[name].concurrency_id, by_name[name].concurrency_limit) == (IMAGE_QUEUE, IMAGE_CONCURRENCY) == ("images", 1)
     assert demo.delete_cache and demo.delete_cache[1] <= 3600
     title = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "portfolio-title")
     assert title.max_length == 120

@@ -153,13 +153,13 @@ def payload_case(api: RawAPI, temps: dict, seed: int, i: int, tally: Tally) -> N
     call(api, tally, f"payload {i}", endpoint, mutate(rng, temps[endpoint], photo))
 
 
-def fuzz(url: str, uploads: int = 200, payloads: int = 200, seed: int = 0, workers: int = 2) -> Tally:
+def fuzz(url: str, uploads: int = 200, payloads: int = 200, seed: int = 0, workers: int = 2, first: int = 0) -> Tally:
     """Run the cases against the app at `url` (loopback); the Tally says how each ended. Each
     case is its own session, as a new visitor or a script would be."""
     url = check_loopback(url)
-    first = RawAPI(url)
-    photo = first.upload("photo.png", image_bytes(random.Random(seed), "PNG", (96, 96)))
-    temps = templates(first, photo)
+    head = RawAPI(url)
+    photo = head.upload("photo.png", image_bytes(random.Random(seed), "PNG", (96, 96)))
+    temps = templates(head, photo)
     tally, local = Tally(), threading.local()
 
     def run(job) -> None:
@@ -169,17 +169,18 @@ def fuzz(url: str, uploads: int = 200, payloads: int = 200, seed: int = 0, worke
         local.api.session = f"fuzz-{seed}-{case.__name__}-{i}"
         case(local.api, temps, seed, i, tally)
 
-    jobs = [(upload_case, i) for i in range(uploads)] + [(payload_case, i) for i in range(payloads)]
+    jobs = [(upload_case, i) for i in range(first, first + uploads)]
+    jobs += [(payload_case, i) for i in range(first, first + payloads)]
     with ThreadPoolExecutor(workers) as pool:
         for n, _ in enumerate(pool.map(run, jobs)):
             if n and n % 1000 == 0:
                 print(f"  {n} cases, {dict(tally.counts)}", flush=True)
     try:
-        first.info(timeout=30)
+        head.info(timeout=30)
         tally.counts["server alive at the end"] = 1
     except httpx.HTTPError:
         tally.counts["server gone at the end"] = 1
-    first.close()
+    head.close()
     return tally
 
 
@@ -201,14 +202,16 @@ def main(argv=None) -> Tally:
     parser.add_argument("--payloads", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2, help="requests in flight at once")
+    parser.add_argument("--first", type=int, default=0, help="number of the first case (to run a range)")
     parser.add_argument("--url", help="an app already running on this machine (default: start python app.py)")
+    parser.add_argument("--log", help="keep the started app's log here")
     args = parser.parse_args(argv)
     start = time.monotonic()
     if args.url:
-        tally = fuzz(args.url, args.uploads, args.payloads, args.seed, args.workers)
+        tally = fuzz(args.url, args.uploads, args.payloads, args.seed, args.workers, args.first)
     else:
-        with start_app() as (url, _, _):
-            tally = fuzz(url, args.uploads, args.payloads, args.seed, args.workers)
+        with start_app(log_to=args.log) as (url, _, _):
+            tally = fuzz(url, args.uploads, args.payloads, args.seed, args.workers, args.first)
     print(report(tally, time.monotonic() - start))
     return tally
 

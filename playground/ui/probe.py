@@ -62,8 +62,9 @@ def peak_rss(pid: int) -> int:
 
 
 @contextlib.contextmanager
-def start_app(env: dict | None = None, timeout: float = 180.0):
-    """`python app.py` on a free loopback port with fresh temp folders; yields (url, pid, folders)."""
+def start_app(env: dict | None = None, timeout: float = 180.0, log_to: str | None = None):
+    """`python app.py` on a free loopback port with fresh temp folders; yields (url, pid, folders).
+    log_to: a file that keeps the app's output (default: removed with the folders)."""
     work = Path(tempfile.mkdtemp(prefix="playground-probe-"))
     folders = {"gradio": work / "gradio", "scratch": work / "scratch", "store": work / "store"}
     port = free_port()
@@ -83,6 +84,8 @@ def start_app(env: dict | None = None, timeout: float = 180.0):
         if proc.poll() is None:
             proc.kill()
         log.close()
+        if log_to:
+            shutil.copyfile(work / "app.log", log_to)
         shutil.rmtree(work, ignore_errors=True)  # the whole probe folder goes
 
 

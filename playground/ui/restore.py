@@ -70,7 +70,7 @@ def restore(shared: Shared, targets: dict, params, target):
     """Values for every restore target (only the chosen tab changes), the settings, the tab."""
     if not params:
         raise ValueError("drop a saved PNG first")
-    if target not in targets:
+    if not isinstance(target, str) or target not in targets:
         raise ValueError(f"restore into must be one of {', '.join(targets)}, got {str(target)[:40]!r}")
     params = checked(params)
     out = []

@@ -30,9 +30,10 @@ from playground.ui.values import settings_kwargs
 # Waiting requests beyond this are turned away ("queue is full") rather than piling up: a class
 # of 30 with a request or two each.
 QUEUE_MAX_SIZE = 64
-# Cheap events that decode images (upload previews, restore, export) share these slots: 8 at once
-# with a 4096 x 4096 PNG each added 1 GB (issue 11); two keep a burst near 300 MB.
-IMAGE_QUEUE, IMAGE_CONCURRENCY = "images", 2
+# Cheap events that decode images (upload previews, restore, export) take turns in one slot: 8 at
+# once with a 4096 x 4096 PNG each added 1 GB (issue 11); two slots still added 360 MB (each
+# thread's malloc arena keeps what it freed), one adds ~230 MB and makes a burst wait ~0.4 s each.
+IMAGE_QUEUE, IMAGE_CONCURRENCY = "images", 1
 MAX_FILE_SIZE = f"{MAX_FILE_BYTES // 2**20}mb"
 CSS = """
 .pixelated img, .pixelated canvas { image-rendering: pixelated; }

@@ -20,7 +20,7 @@ import gradio as gr
 from gradio.components.base import server
 from gradio.components.image_editor import EditorDataBlobs
 
-from playground.uploads import MAX_SKETCH_LAYERS, check_sketch
+from playground.uploads import DECODE_ERRORS, MAX_SKETCH_LAYERS, check_sketch
 
 # Blobs waiting for their event, all sessions together: a sketch is a few hundred KB, so 64 MB
 # is a class drawing at once; past it the oldest pending sketch is dropped (its event then
@@ -115,6 +115,6 @@ def preprocess(pad, payload):
     # Only the composite is decoded: the ControlNet tab draws its control map from it.
     try:
         composite = pad.convert_and_format_image(source.composite, flatten_on_white=True)
-    except (OSError, ValueError, SyntaxError, EOFError) as e:  # a valid header over damaged data
-        raise ValueError(f"sketch composite: damaged image data ({e})") from None
+    except DECODE_ERRORS as e:  # a valid header over damaged data
+        raise ValueError(f"sketch composite: damaged image data ({type(e).__name__})") from None
     return {"background": None, "layers": [], "composite": composite}

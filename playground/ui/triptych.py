@@ -17,6 +17,8 @@ KNOBS = {"guidance_scale": "Guidance (CFG)", "num_inference_steps": "Steps", "sc
 
 def values_for(vary: str) -> str:
     """The preset's three values for a knob, as the text box shows them."""
+    if not isinstance(vary, str) or vary not in KNOBS:
+        raise ValueError(f"vary must be one of {', '.join(KNOBS)}, got {str(vary)[:40]!r}")
     values = load_preset("triptych")["values"][vary]
     return ", ".join(str(v) for v in values)
 
