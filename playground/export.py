@@ -46,18 +46,18 @@ def portfolio_dict(panels: Sequence[Panel], title: str | None = None,
                        for i, p in enumerate(panels)]}
 
 
-def _summary(panels: list[Panel], title: str | None) -> str:
-    # One infotext per panel, headed by its caption. A1111 would read the last panel's
-    # settings line; our own readers use the JSON chunk instead.
-    blocks = [f"Portfolio: {title}"] if title else []
-    for i, p in enumerate(panels):
-        blocks.append(f"Panel {i + 1}: {p.caption}\n{to_infotext(p.params)}")
-    return "\n\n".join(blocks)
+def _summary(panels: list[Panel]) -> str:
+    # AUTOMATIC1111 (and the tools that read its format) take `parameters` as ONE generation:
+    # a prompt, a negative prompt and one settings line. Several panels' infotexts in a row read
+    # as a prompt "Portfolio: ...", the other panels in the negative prompt and the last panel's
+    # CFG (issue 12). So the first panel, which is also what restore fills in; every panel is
+    # in the JSON chunk.
+    return to_infotext(panels[0].params)
 
 
 def _png_bytes(panels: list[Panel], title: str | None, statement: str | None) -> bytes:
     info = PngImagePlugin.PngInfo()
-    info.add_text("parameters", _summary(panels, title))
+    info.add_text("parameters", _summary(panels))
     info.add_text(PORTFOLIO_CHUNK, to_json(portfolio_dict(panels, title, statement)))
     if title:
         info.add_text("Title", title)
@@ -77,7 +77,8 @@ def _write(path: PathLike, data: bytes) -> Path:
 
 def export_png(panels: Sequence[Panel], path: PathLike, title: str | None = None,
                statement: str | None = None) -> Path:
-    """The composed piece as PNG with a `parameters` summary and a JSON chunk of all params."""
+    """The composed piece as PNG: `parameters` is the first panel's infotext (what A1111 reads
+    as one generation), the JSON chunk every panel's params."""
     return _write(path, _png_bytes(_check(panels, title, statement), title, statement))
 
 

@@ -81,10 +81,6 @@ def test_the_zips_panel_pngs_read_back_in_a1111(panels, tmp_path):
             assert read(zf.read(export.PANEL_FILE.format(i + 1))) == expected(panel.params)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 defect 5 (playground/export.py, being fixed): the portfolio's "
-                                       "`parameters` chunk holds every panel's infotext, so A1111 reads a prompt "
-                                       "'Portfolio: ...', the other panels in the negative prompt and the last "
-                                       "panel's settings")
 def test_the_portfolio_png_reads_as_its_first_panel(panels, tmp_path):
     piece = [panels[0], panels[12], panels[14]]
     png = export.export_png(piece, tmp_path / "piece.png", title="Three guidance scales", statement="Why.")
