@@ -1,7 +1,8 @@
 """Portfolio export: a finished piece as PNG (with metadata), PDF and ZIP (+ JSON sidecar).
 
 Every format carries every setting, so a student's triptych can be re-made from any one of
-them: the PNG in text chunks, the PDF as printed text, the ZIP as per-panel PNGs and JSON.
+them: the PNG in text chunks, the PDF as selectable text with the JSON attached, the ZIP as
+per-panel PNGs and JSON.
 """
 from __future__ import annotations
 
@@ -11,15 +12,13 @@ import zipfile
 from pathlib import Path
 from typing import Sequence, Union
 
-from PIL import Image, ImageDraw, PngImagePlugin
+from PIL import Image, PngImagePlugin
 
-from playground.panels import (FORMAT, PORTFOLIO_CHUNK, Panel, compose, line_height, load_font,
-                               to_infotext, to_json, wrap_text)
+from playground.panels import FORMAT, PORTFOLIO_CHUNK, Panel, compose, to_infotext, to_json
+from playground.pdf import portfolio_pdf
 from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS, check_length
 
 PathLike = Union[str, Path]
-PAGE = (1240, 1754)  # A4 portrait at 150 dpi
-DPI = 150.0
 PANEL_FILE = "panel_{:02d}.png"
 
 
@@ -82,70 +81,14 @@ def export_png(panels: Sequence[Panel], path: PathLike, title: str | None = None
     return _write(path, _png_bytes(_check(panels, title, statement), title, statement))
 
 
-def _param_lines(params: dict, prefix: str = "") -> list[str]:
-    lines = []
-    for key, value in params.items():
-        if isinstance(value, dict):
-            lines += _param_lines(value, f"{prefix}{key}.")
-        else:
-            lines.append(f"{prefix}{key}: {value if isinstance(value, str) else to_json(value)}")
-    return lines
-
-
-def panel_page(panel: Panel, number: int, total: int) -> Image.Image:
-    """One PDF page: the panel large, its caption, then every parameter as text."""
-    # 1. lay out the text first: the page grows past A4 rather than cut a long prompt
-    margin, width = 90, PAGE[0] - 180
-    f_head, f_text = load_font(34, bold=True), load_font(24)
-    f_key = load_font(24, bold=True)
-    img = panel.image.convert("RGB")
-    scale = min(width / img.width, (PAGE[1] * 0.45) / img.height)
-    if scale >= 2:  # whole-number nearest upscaling keeps small model images crisp
-        scale = int(scale)
-    img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
-                     Image.Resampling.NEAREST if scale >= 2 else Image.Resampling.LANCZOS)
-    head = wrap_text(f"Panel {number} of {total}: {panel.caption}".rstrip(": "), f_head, width)
-    # the student's note (triptych "what changed?") gets its own heading, not a parameter line
-    params = {k: v for k, v in panel.params.items() if k != "note"}
-    note = [line for entry in str(panel.params.get("note") or "").split("\n") for line in wrap_text(entry, f_text, width)]
-    body = [line for entry in _param_lines(params) for line in wrap_text(entry, f_text, width)]
-    info = [line for entry in to_infotext(panel.params).split("\n") for line in wrap_text(entry, f_text, width)]
-    lh, lh_head = line_height(f_text), line_height(f_head)
-    needed = (margin + len(head) * lh_head + 20 + img.height + 40 + lh * (len(note) + len(body) + len(info) + 6) + margin)
-    page = Image.new("RGB", (PAGE[0], max(PAGE[1], needed)), "white")
-    draw = ImageDraw.Draw(page)
-    # 2. draw: heading, image, parameter list, infotext as A1111 would show it
-    y = margin
-    for line in head:
-        draw.text((margin, y), line, font=f_head, fill=(17, 17, 17))
-        y += lh_head
-    page.paste(img, (margin + (width - img.width) // 2, y + 20))
-    y += 20 + img.height + 40
-    sections = [("Note", note)] if note else []
-    for heading, lines in sections + [("Parameters", body), ("Infotext (AUTOMATIC1111 format)", info)]:
-        draw.text((margin, y), heading, font=f_key, fill=(17, 17, 17))
-        y += lh
-        for line in lines:
-            draw.text((margin, y), line, font=f_text, fill=(50, 50, 50))
-            y += lh
-        y += lh
-    return page
-
-
 def _pdf_bytes(panels: list[Panel], title: str | None, statement: str | None) -> bytes:
-    buf = io.BytesIO()
-    compose(panels, title=title, statement=statement).save(
-        buf, format="PDF", resolution=DPI, title=title or "Portfolio", subject=(statement or "")[:500],
-        creator="Diffusion Lab Playground")
-    for i, p in enumerate(panels):
-        # One page at a time: 48 A4 pages held together for one save took 300 MB (issue 11).
-        panel_page(p, i + 1, len(panels)).save(buf, format="PDF", append=True, resolution=DPI)
-    return buf.getvalue()
+    return portfolio_pdf(panels, title, statement, to_json(portfolio_dict(panels, title, statement), indent=2))
 
 
 def export_pdf(panels: Sequence[Panel], path: PathLike, title: str | None = None,
                statement: str | None = None) -> Path:
-    """Page 1 the composed piece; then one page per panel with its full parameters."""
+    """Page 1 the composed piece, then one page per panel: images with every caption, prompt
+    and setting as selectable text, and the portfolio JSON attached (playground/pdf.py)."""
     return _write(path, _pdf_bytes(_check(panels, title, statement), title, statement))
 
 

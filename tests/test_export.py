@@ -6,9 +6,10 @@ import zipfile
 import numpy as np
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
-from playground.export import (export_all, export_pdf, export_png, export_zip, panel_page,
-                               read_portfolio)
+from playground import pdf as pdf_module
+from playground.export import export_all, export_pdf, export_png, export_zip, read_portfolio
 from playground.panels import Panel, read_params, to_infotext
 
 TITLE, STATEMENT = "Three guidance scales", "Low guidance wanders; high guidance shouts. " * 10
@@ -24,9 +25,17 @@ def triptych():
 
 
 def pdf_pages(data: bytes) -> int:
-    """Pages of the final page tree (the PDF is written page by page, as incremental updates)."""
-    from PIL import PdfParser
-    return len(PdfParser.PdfParser(buf=data).pages)
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace: the PDF wraps lines wherever the page width says."""
+    return "".join(str(text).split())
+
+
+def pdf_text(data: bytes) -> list[str]:
+    """Each page's text as a PDF reader extracts it (what select-and-copy gives)."""
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
 
 
 def test_png_has_parameters_summary_and_json(tmp_path):
@@ -50,10 +59,49 @@ def test_pdf_has_one_page_per_panel_plus_cover(tmp_path):
     assert pdf_pages(export_pdf(triptych()[:1], tmp_path / "one.pdf").read_bytes()) == 2
 
 
-def test_panel_page_grows_for_long_prompts():
+def test_pdf_text_holds_every_prompt_and_seed_and_the_json_is_attached(tmp_path):
+    """Issue 12 defect 6: the PDF had pictures only. Every panel's caption, prompt, seed and
+    settings are text a reader extracts, in any script, and portfolio.json is attached."""
+    prompts = ['a fox, reading a "book": at night', "un renard — 狐, café au lait 🦊", "Лиса\tв лесу, Αλεπού"]
+    ps = [Panel(p.image, f"seed {i + 11}", {**p.params, "prompt": text, "seed": i + 11})
+          for i, (p, text) in enumerate(zip(triptych(), prompts))]
+    data = export_pdf(ps, tmp_path / "piece.pdf", "Renards — 狐", STATEMENT).read_bytes()
+    pages = pdf_text(data)
+    assert len(pages) == 4 and "Renards — 狐" in pages[0] and squeeze(STATEMENT) in squeeze(pages[0])
+    for i, panel in enumerate(ps):
+        page = squeeze(pages[i + 1])
+        assert squeeze(panel.params["prompt"]) in page and f"seed:{panel.params['seed']}" in page
+        assert f"Seed:{panel.params['seed']}" in page and f"Panel{i + 1}of3:seed{i + 11}" in page
+    attached = PdfReader(io.BytesIO(data)).attachments
+    assert list(attached) == ["portfolio.json"]
+    assert json.loads(attached["portfolio.json"][0]) == json.loads(json.dumps(read_portfolio_dict(ps)))
+
+
+def read_portfolio_dict(ps):
+    from playground.export import portfolio_dict
+    return portfolio_dict(ps, "Renards — 狐", STATEMENT)
+
+
+def test_pdf_fonts_cover_any_script_and_fall_back_to_latin1_without_any():
+    found = pdf_module.fonts()
+    assert found["regular"].endswith("DejaVuSans.ttf") and found["fallbacks"][-1].endswith("LastResortHE-Regular.ttf")
+    assert pdf_module._printable("a\tb\r\nc\x00", core=False) == "a b\nc "
+    assert pdf_module._printable("renard 狐", core=True) == "renard ?"
+
+
+def test_pdf_without_a_truetype_font_still_has_text(tmp_path, monkeypatch):
+    monkeypatch.setattr(pdf_module, "fonts", lambda: {"regular": None, "bold": None, "fallbacks": ()})
+    ps = triptych()[:1]
+    ps[0].params["prompt"] = "a fox — 狐"
+    pages = pdf_text(export_pdf(ps, tmp_path / "piece.pdf").read_bytes())
+    assert "a fox ? ?" in pages[1]
+
+
+def test_a_long_prompt_flows_on_to_the_next_page(tmp_path):
     p = triptych()[0]
-    long = Panel(p.image, p.caption, {**p.params, "prompt": "a very long prompt " * 200})
-    assert panel_page(long, 1, 1).height > panel_page(p, 1, 1).height
+    long = Panel(p.image, p.caption, {**p.params, "prompt": "a very long prompt " * 100})
+    pages = pdf_text(export_pdf([long], tmp_path / "long.pdf").read_bytes())
+    assert len(pages) > 2 and squeeze(long.params["prompt"]) in squeeze("".join(pages[1:]))
 
 
 def test_zip_lists_panels_piece_pdf_and_json(tmp_path):
@@ -81,8 +129,9 @@ def test_student_notes_travel_in_json_chunk_sidecar_and_pdf(tmp_path):
         assert sidecar["panels"][0]["params"]["note"] == ps[0].params["note"]
         assert "note" not in sidecar["panels"][1]["params"]  # no note, no key
         assert read_params(io.BytesIO(zf.read("panel_01.png")))["note"] == ps[0].params["note"]
+        pages = pdf_text(zf.read("portfolio.pdf"))
     assert "fox fades" not in sidecar["panels"][0]["infotext"]  # A1111 infotext has no note field
-    assert panel_page(ps[0], 1, 3).height >= panel_page(ps[1], 1, 3).height
+    assert "Note" in pages[1] and squeeze(ps[0].params["note"]) in squeeze(pages[1]) and "Note" not in pages[2]
 
 
 def test_export_all_and_numpy_values(tmp_path):

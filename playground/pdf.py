@@ -1,0 +1,167 @@
+"""The portfolio as a PDF with real text: the piece and every panel as images, every caption,
+prompt, seed and setting as selectable text, and the portfolio JSON as an attachment.
+
+A PDF of pictures only (issue 12) let no one copy a prompt out of it. fpdf2 writes text with an
+embedded, subset TrueType font: DejaVu Sans (Latin, Greek, Cyrillic, ...) from the system or
+from matplotlib's package data, which is always installed here. Characters DejaVu lacks (a
+Chinese word in a prompt, an emoji) go to fallback fonts: a CJK font where the system has one,
+then Last Resort (also in matplotlib), which draws a placeholder box for any code point. Either
+way the text layer keeps the real characters, so they copy out and search as written.
+"""
+from __future__ import annotations
+
+import importlib.util
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from PIL import Image
+
+from playground.panels import Panel, compose, to_infotext, to_json
+
+PAGE_W, MARGIN = 210.0, 15.0  # A4 portrait, millimetres
+TEXT_W = PAGE_W - 2 * MARGIN
+PRINT_DPI = 150  # small model images are upscaled (nearest) to about this, so they stay crisp
+ATTACHMENT = "portfolio.json"
+_FAMILY, _CORE_FAMILY = "body", "helvetica"
+_SYSTEM_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
+                "/usr/share/fonts/truetype/droid", "/usr/share/fonts/truetype/noto", "/Library/Fonts",
+                "C:/Windows/Fonts")
+# Fallbacks in order: wide-coverage CJK fonts some systems have (TrueType outlines: fpdf2 embeds
+# those), then Last Resort, which has a glyph for every code point.
+_FALLBACK_FILES = ("DroidSansFallbackFull.ttf", "DroidSansFallback.ttf", "NotoSansSC-Regular.ttf",
+                   "LastResortHE-Regular.ttf")
+
+
+def _font_dirs() -> list[Path]:
+    dirs = [Path(d) for d in _SYSTEM_DIRS]
+    spec = importlib.util.find_spec("matplotlib")  # its fonts, without importing it
+    if spec and spec.origin:
+        dirs.insert(0, Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf")
+    return dirs
+
+
+def _find(name: str) -> str | None:
+    return next((str(d / name) for d in _font_dirs() if (d / name).is_file()), None)
+
+
+@lru_cache(maxsize=1)
+def fonts() -> dict:
+    """{"regular", "bold", "fallbacks"}: font files found on this machine (None: none found)."""
+    return {"regular": _find("DejaVuSans.ttf"), "bold": _find("DejaVuSans-Bold.ttf"),
+            "fallbacks": tuple(p for p in map(_find, _FALLBACK_FILES) if p)}
+
+
+def _printable(text: str, core: bool) -> str:
+    """Control characters (tabs, carriage returns, NULs a pasted prompt may hold) as spaces; with
+    only the core font (no TTF found at all), what Latin-1 cannot hold as '?'."""
+    text = str(text).replace("\r\n", "\n")
+    text = "".join(" " if ch != "\n" and unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return text.encode("latin-1", "replace").decode("latin-1") if core else text
+
+
+class _Doc:
+    """An FPDF document with the fonts set up and a few writing helpers."""
+
+    def __init__(self, title: str | None, statement: str | None, chars: set[str]):
+        from fpdf import FPDF
+
+        pdf = FPDF(format="A4", unit="mm")
+        pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.set_auto_page_break(True, margin=MARGIN)  # long prompts flow on to the next page
+        found = fonts()
+        self.core = found["regular"] is None
+        if not self.core:
+            pdf.add_font(_FAMILY, "", found["regular"])
+            pdf.add_font(_FAMILY, "B", found["bold"] or found["regular"])
+            self._fallbacks(pdf, found["fallbacks"], chars)
+        pdf.set_title(_printable(title or "Portfolio", self.core))
+        pdf.set_subject(_printable((statement or "")[:500], self.core))
+        pdf.set_creator("Diffusion Lab Playground")
+        self.pdf = pdf
+
+    @staticmethod
+    def _fallbacks(pdf, files: Sequence[str], chars: set[str]) -> None:
+        """Fallback fonts for the characters the document holds and DejaVu lacks, only then and
+        only for those: Last Resort maps all 1.1 million code points, which took 2 s to read
+        for every export."""
+        missing = {ord(ch) for ch in chars if ch != "\n"} - set(pdf.fonts[_FAMILY].cmap)
+        if not missing:
+            return
+        names = [f"fallback{i}" for i in range(len(files))]
+        for name, path in zip(names, files):
+            pdf.add_font(name, "", path, unicode_range=sorted(missing))
+        pdf.set_fallback_fonts(names, exact_match=False)  # bold text falls back to regular
+
+    def text(self, text: str, size: float = 10.0, bold: bool = False, gap: float = 1.5) -> None:
+        self.pdf.set_font(_CORE_FAMILY if self.core else _FAMILY, "B" if bold else "", size)
+        self.pdf.multi_cell(TEXT_W, size * 0.45, _printable(text, self.core), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(gap)
+
+    def image(self, img: Image.Image, max_h: float, alt: str) -> None:
+        """The image as large as fits TEXT_W x max_h (or the rest of the page, when that holds
+        at least half of it), centred."""
+        pdf = self.pdf
+        room = pdf.h - MARGIN - pdf.y
+        if room < max_h / 2:
+            pdf.add_page()
+            room = pdf.h - 2 * MARGIN
+        scale = min(TEXT_W / img.width, min(max_h, room) / img.height)
+        w, h = img.width * scale, img.height * scale
+        factor = int(w / 25.4 * PRINT_DPI / img.width)
+        if factor >= 2:  # whole-number nearest upscaling: no viewer blurs a 128 px panel
+            img = img.resize((img.width * factor, img.height * factor), Image.Resampling.NEAREST)
+        pdf.image(img.convert("RGB"), x=MARGIN + (TEXT_W - w) / 2, w=w, h=h, alt_text=_printable(alt, self.core)[:500])
+        pdf.ln(4)
+
+
+def _param_lines(params: dict, prefix: str = "") -> list[str]:
+    lines = []
+    for key, value in params.items():
+        if isinstance(value, dict):
+            lines += _param_lines(value, f"{prefix}{key}.")
+        else:
+            lines.append(f"{prefix}{key}: {value if isinstance(value, str) else to_json(value)}")
+    return lines
+
+
+def _cover(doc: _Doc, panels: list[Panel], title: str | None, statement: str | None) -> None:
+    doc.pdf.add_page()
+    doc.text(title or "Portfolio", 18, bold=True, gap=3)
+    if statement:
+        doc.text(statement, 11, gap=4)
+    doc.image(compose(panels), 200, alt=title or "the composed piece")
+    doc.text(f"{len(panels)} panel{'s' * (len(panels) != 1)} follow, each from the top of a page. Every setting is "
+             f"also attached to this PDF as {ATTACHMENT} (your PDF reader's attachments panel).", 9)
+
+
+def _panel(doc: _Doc, panel: Panel, number: int, total: int) -> None:
+    """One panel from the top of a page: heading, image, note, parameters, A1111 infotext."""
+    doc.pdf.add_page()
+    doc.text(f"Panel {number} of {total}: {panel.caption}".rstrip(": "), 14, bold=True, gap=2)
+    doc.image(panel.image, 120, alt=panel.caption or f"panel {number}")
+    # the student's note (triptych "what changed?") gets its own heading, not a parameter line
+    params = {k: v for k, v in panel.params.items() if k != "note"}
+    if panel.params.get("note"):
+        doc.text("Note", 11, bold=True, gap=0.5)
+        doc.text(str(panel.params["note"]), 10, gap=3)
+    doc.text("Parameters", 11, bold=True, gap=0.5)
+    doc.text("\n".join(_param_lines(params)), 9.5, gap=3)
+    doc.text("Infotext (AUTOMATIC1111 format)", 11, bold=True, gap=0.5)
+    doc.text(to_infotext(panel.params), 9.5)
+
+
+def portfolio_pdf(panels: Sequence[Panel], title: str | None, statement: str | None, attachment: str) -> bytes:
+    """Page 1 the piece with its title and statement; then one panel per page (a long prompt
+    flows on to the next); `attachment` (the portfolio JSON) embedded as portfolio.json."""
+    panels = list(panels)
+    # every character the text may hold: the params' values are all in their JSON
+    chars = set("".join([title or "", statement or "", *(p.caption + to_json(p.params) for p in panels)]))
+    doc = _Doc(title, statement, chars)
+    _cover(doc, panels, title, statement)
+    for i, p in enumerate(panels):
+        _panel(doc, p, i + 1, len(panels))
+    doc.pdf.embed_file(bytes=attachment.encode("utf-8"), basename=ATTACHMENT, mime_type="application/json",
+                       desc="every panel's caption and settings (diffusion-lab-playground/1)")
+    return bytes(doc.pdf.output())
