@@ -243,3 +243,12 @@ def test_picking_a_model_applies_its_registry_defaults_without_loading():
     assert width["value"] == 512 and width["maximum"] == 768 and height["maximum"] == 768
     radio = controlnet.detector_choices(labs, turbo.id)
     assert radio.choices == [] and radio.value is None  # SD-Turbo pairs with no ControlNet
+
+
+def test_the_sketch_pad_defaults_to_the_detector_trained_for_drawings():
+    """Issue 10: canny draws two edges along every pen stroke; a drawing goes to scribble, an
+    upload to canny, and a model without scribble falls back to what it has."""
+    assert controlnet.default_detector(["canny", "scribble"], controlnet.SKETCH) == "scribble"
+    assert controlnet.default_detector(["canny", "scribble"], controlnet.UPLOAD) == "canny"
+    assert controlnet.default_detector(["canny", "depth"], controlnet.SKETCH) == "canny"
+    assert controlnet.default_detector([], controlnet.SKETCH) is None

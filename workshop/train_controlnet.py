@@ -7,47 +7,57 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from playground.detectors import canny_map
+from playground.detectors import OFFLINE
 from workshop.model import new_controlnet, scheduler_config
 from workshop.training import (Clock, Config, TextBank, autocast, diffusion_loss, encode_scaled,
                                lr_at, noisy_batch, optimizer_step)
 
 
-def edges_of(images) -> np.ndarray:
-    """Canny edges (N, H, W) as playground.detectors makes them, in threads: cv2 releases the
-    GIL, and on a GPU this CPU work would otherwise be a large part of a ControlNet step."""
+def maps_of(images, detector: str = "canny") -> np.ndarray:
+    """Control maps (N, H, W) made by the lab's own function for `detector`
+    (playground.detectors.OFFLINE), in threads: cv2 releases the GIL, and on a GPU this CPU
+    work would otherwise be a large part of a ControlNet step."""
     images = np.asarray(images)
     if len(images) == 0:
         return np.zeros(images.shape[:3], np.uint8)
+    make = OFFLINE[detector]
     chunks = np.array_split(images, min(8, os.cpu_count() or 1, len(images)))
     with ThreadPoolExecutor(len(chunks)) as pool:
-        parts = pool.map(lambda chunk: [canny_map(im)[:, :, 0] for im in chunk], chunks)
+        parts = pool.map(lambda chunk: [make(im)[:, :, 0] for im in chunk], chunks)
         return np.stack([e for part in parts for e in part])
 
 
-def control_maps(images, detector, device, gen, outlines=None, sketch_share: float = 0.0):
-    """Maps for a batch, as the lab's detectors make them (playground.detectors). For the
-    scribble, a `sketch_share` of the batch is drawn from the `outlines` views instead."""
+def edges_of(images) -> np.ndarray:
+    """Canny edges (N, H, W) as playground.detectors makes them."""
+    return maps_of(images, "canny")
+
+
+def drop_blotches(x, kept, gen):
+    """Augmentation, not part of the map: a hand sketch draws fewer lines than a detector
+    finds, so blotches of each map (N, 1, H, W) are left out, keeping about `kept` (N,) of it."""
     import torch
     import torch.nn.functional as F
+    keep = torch.rand((len(x), 1, 8, 8), device=x.device, generator=gen)
+    keep = F.interpolate(keep, size=x.shape[-2:], mode="bilinear") > 1 - kept.view(-1, 1, 1, 1)
+    return x * keep
+
+
+def control_maps(images, detector, device, gen, outlines=None, sketch_share: float = 0.0):
+    """Maps for a batch, made by the lab's own detector function (maps_of). For the scribble,
+    a `sketch_share` of the batch is drawn from the `outlines` views instead, and blotches of
+    every scribble are dropped: a quarter of a photo's map, and 0-70% of a sketch's."""
+    import torch
     n = len(images)
     sketch = np.zeros(n, bool)
     if detector == "scribble" and outlines is not None and sketch_share > 0:
         sketch = (torch.rand(n, generator=gen, device=device) < sketch_share).cpu().numpy()
     sources = np.where(sketch[:, None, None, None], outlines, images) if sketch.any() else images
-    edges = edges_of(sources)
-    x = torch.as_tensor(edges, device=device).float().div(255)[:, None]
+    x = torch.as_tensor(maps_of(sources, detector), device=device).float().div(255)[:, None]
     if detector == "scribble":
-        # Thick strokes (the 3x3 dilation of scribble_map); a hand sketch draws fewer lines
-        # than canny finds, so blotches of the map are dropped at random: a quarter of a
-        # photo's map, and 0-70% of a sketch's.
-        x = F.max_pool2d(x, 3, stride=1, padding=1)
         kept = torch.full((n,), 0.75, device=device)
         s = torch.as_tensor(sketch, device=device)
         kept = torch.where(s, 0.3 + 0.7 * torch.rand(n, device=device, generator=gen), kept)
-        keep = torch.rand((n, 1, 8, 8), device=device, generator=gen)
-        keep = F.interpolate(keep, size=x.shape[-2:], mode="bilinear") > 1 - kept.view(n, 1, 1, 1)
-        x = x * keep
+        x = drop_blotches(x, kept, gen)
     return x.expand(-1, 3, -1, -1).contiguous()
 
 

@@ -26,10 +26,23 @@ def control_source(kind, sketch, upload):
     return sketch_to_image(composite)
 
 
-def detector_choices(labs: Labs, model) -> gr.Radio:
+def default_detector(choices, kind) -> str | None:
+    """A drawing goes to the net trained on strokes (scribble), an upload to the preset's
+    detector; the first the model has where it lacks that one."""
+    preset = load_preset("controlnet")
+    wanted = preset["sketch_detector"] if kind == SKETCH else preset["detector"]
+    return wanted if wanted in choices else (choices[0] if choices else None)
+
+
+def detector_choices(labs: Labs, model, kind=SKETCH) -> gr.Radio:
     """Detectors the picked model has a ControlNet for (depth/openpose need the hub)."""
     choices = labs.lab.detectors(model)
-    return gr.Radio(choices=choices, value=choices[0] if choices else None)
+    return gr.Radio(choices=choices, value=default_detector(choices, kind))
+
+
+def detector_for_source(labs: Labs, model, kind) -> gr.Radio:
+    """Switching between the sketch pad and an upload picks that source's detector."""
+    return gr.Radio(value=default_detector(labs.lab.detectors(model), kind))
 
 
 def run_controlnet(labs: Labs, kind, sketch, upload, detector, scales, prompt, seed, 
@@ -58,7 +71,8 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
             upload = gr.File(label="Or upload an image", file_types=["image"], type="filepath", height=150)
         with gr.Column(scale=1):
             prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, max_length=PROMPT_MAX_CHARS)
-            detector = gr.Radio(labs.lab.detectors(), value=preset["detector"], label="Detector")
+            detector = gr.Radio(labs.lab.detectors(), value=default_detector(labs.lab.detectors(), SKETCH),
+                                label="Detector", info="scribble for drawings, canny for pictures")
             scales = gr.Textbox(label="Conditioning scales (comma-separated, 0 to 2)",
                                 value=", ".join(map(str, preset["scales"])))
             seed = seed_input(preset["seed"], ex.id)
@@ -70,8 +84,10 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     cheap_event(upload.upload, lambda _: gr.Radio(value=UPLOAD), upload, kind, api_name="controlnet_use_upload",
                 api_visibility="private")
-    cheap_event(shared.model.change, partial(detector_choices, labs), shared.model, detector,
+    cheap_event(shared.model.change, partial(detector_choices, labs), [shared.model, kind], detector,
                 api_name="controlnet_detectors")
+    cheap_event(kind.change, partial(detector_for_source, labs), [shared.model, kind], detector,
+                api_name="controlnet_source_detector", api_visibility="private")
     model_event(shared, run.click, partial(run_controlnet, labs),
                 [kind, sketch, upload, detector, scales, prompt, seed],
                 [control_map, gallery, panels], api_name="controlnet",
