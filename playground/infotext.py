@@ -16,6 +16,8 @@ from PIL import Image
 # A1111 writes "DPM++ 2M Karras" as "Sampler: DPM++ 2M, Schedule type: Karras" since v1.9;
 # older versions wrote the joined name, so reading accepts both.
 _KARRAS = " Karras"
+# "Automatic" is the sampler's own schedule: what every scheduler here uses (Karras aside).
+_SAMPLERS_OWN = ("Automatic",)
 # diffusers' PNDM is the sampler A1111 calls PLMS; every other name is shared.
 _TO_A1111 = {"PNDM": "PLMS"}
 _FROM_A1111 = {v: k for k, v in _TO_A1111.items()}
@@ -223,11 +225,34 @@ def parse_infotext(text: str) -> dict:
                 out["controlnet_conditioning_scale"] = _number(unit["Weight"], float, "Weight")
         elif key != "Schedule type":
             extra[key] = value
-    if settings.get("Schedule type") == "Karras" and "scheduler" in out and not out["scheduler"].endswith(_KARRAS):
-        out["scheduler"] += _KARRAS
+    schedule = settings.get("Schedule type")
+    if schedule == "Karras" and "scheduler" in out:
+        out["scheduler"] += "" if out["scheduler"].endswith(_KARRAS) else _KARRAS
+    elif schedule and schedule not in _SAMPLERS_OWN:
+        # Exponential, Uniform, Beta, ...: no scheduler here applies them. Kept in 'extra' (the
+        # "Settings found" box shows it, restore says so) rather than dropped unseen (issue 12).
+        extra["Schedule type"] = schedule
     if extra:
         out["extra"] = extra
     return out
+
+
+def comfyui_note(chunks: dict) -> str | None:
+    """What to say about a ComfyUI PNG (None: not one). ComfyUI saves its node graph in `prompt`
+    (the API form) and `workflow` (the editor's), JSON objects, and no `parameters` text."""
+    for name in ("workflow", "prompt"):
+        raw = chunks.get(name)
+        if not isinstance(raw, str) or not raw.lstrip().startswith("{"):
+            continue
+        try:
+            graph = json.loads(check_text_size(raw, name))
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(graph, dict):
+            return ("this is a ComfyUI image: its 'prompt' and 'workflow' chunks hold a ComfyUI node graph, "
+                    "which this app cannot restore (it reads AUTOMATIC1111's 'parameters' text and its own "
+                    "'playground' chunk); open it in ComfyUI, or copy its prompt and seed into a tab by hand")
+    return None
 
 
 def exif_comment(img: Image.Image) -> str:

@@ -16,7 +16,8 @@ from typing import BinaryIO, Sequence, Union
 
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-from playground.infotext import check_text_size, exif_comment, parse_infotext, to_infotext, to_json
+from playground.infotext import (check_text_size, comfyui_note, exif_comment, parse_infotext, to_infotext,
+                                 to_json)
 from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS, check_length
 from playground.uploads import DECODE_ERRORS
 
@@ -121,9 +122,9 @@ def read_params(source: ImageSource) -> dict:
             raise ValueError(f"the {PORTFOLIO_CHUNK!r} chunk has no panels with a 'params' object")
         return dict(panels[0]["params"])
     text = chunks.get("parameters") or exif_comment(img)
-    if not text or not str(text).strip():
-        raise ValueError("image has no generation parameters: no 'parameters' or "
-                         f"{JSON_CHUNK!r} PNG chunk and no EXIF UserComment")
+    if not text or not str(text).strip():  # a ComfyUI graph gets its own message (issue 12)
+        raise ValueError(comfyui_note(chunks) or "image has no generation parameters: no 'parameters' "
+                         f"or {JSON_CHUNK!r} PNG chunk and no EXIF UserComment")
     return parse_infotext(str(text))
 
 

@@ -209,6 +209,10 @@ def test_restore_fills_only_the_target_tab():
             def models():
                 return {"tiny-world": "Tiny"}
 
+            @staticmethod
+            def defaults(model=None):
+                return {"max_size": 256}
+
     shared = Shared(labs=FakeLabs())
     targets = {"triptych": {"prompt": "p1", "seed": "s1"}, "seed_grid": {"prompt": "p2", "seed": None}}
     params = {"prompt": "a fox", "seed": 5, "num_inference_steps": 12, "model": "v1-5-pruned"}
