@@ -3,6 +3,7 @@
     python -m workshop.train                  # the full recipe (one H100, ~22 min)
     python -m workshop.train --smoke          # a CPU run of every part in < 2 minutes
     python -m workshop.train --parts canny,scribble --init-from models/tiny-world
+    python -m workshop.train --parts decoder [--max-minutes 60] [--export]   # issue 10, resumable
 
 Seeded end to end: the world is rendered from fixed seeds and every part draws its noise from
 its own torch.Generator, so the same command on the same hardware gives the same weights.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +27,7 @@ import numpy as np
 from playground.world.text_encoder import load_text_encoder
 from workshop.dataset import render_dataset
 from workshop.model import MODEL_DIR, save_model, scheduler_config, unet_config, vae_config
+from workshop import train_decoder
 from workshop.train_controlnet import train_controlnet
 from workshop.training import (SMOKE, Clock, Config, TextBank, autocast, diffusion_loss,
                                encode_latents, load_controlnet, load_parts, lr_at, noisy_batch,
@@ -130,7 +133,11 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
     print(f"[done] {parts} in {time.time() - t0:.0f}s", flush=True)
 
 
-def main():
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--parts" in argv and argv[argv.index("--parts") + 1:][:1] == ["decoder"]:
+        i = argv.index("--parts")  # the decoder has its own options: train_decoder.main
+        return train_decoder.main(argv[:i] + argv[i + 2:])
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny CPU run of every part")
@@ -143,7 +150,7 @@ def main():
             parser.add_argument("--" + f.name.replace("_", "-"), action="store_const", const=True, default=None)
         else:
             parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     overrides = dict(SMOKE) if args.smoke else {}
     overrides.update({f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
                       if getattr(args, f.name) is not None})
