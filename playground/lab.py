@@ -23,7 +23,7 @@ from playground.lessons import Lessons
 from playground.panels import Panel, compose
 from playground.params import SCHEDULERS, GenerationParams
 from playground.pipelines import PipelineManager, check_available, find_truncation
-from playground.registry import ModelSpec, resolve_model
+from playground.registry import ModelSpec, gpu_duration, hub_models_runnable, resolve_model
 
 
 class Settings(TypedDict, total=False):
@@ -100,9 +100,18 @@ class Lab(Lessons):
                 "scheduler": spec.scheduler, "width": spec.size, "height": spec.size,
                 "max_size": spec.max_size, "max_batch": common.max_batch(spec)}
 
-    def models(self) -> dict[str, str]:
-        """Registry id -> label, for a model picker."""
-        return {k: s.label or k for k, s in self.manager.registry.items()} or {self.model: self.model}
+    def gpu_seconds(self, images: int, steps: int, width: int | None = None, height: int | None = None,
+                    model: str | None = None) -> int:
+        """Seconds a ZeroGPU call asks for to make `images` at `steps` on a model (registry.gpu_duration,
+        no loading); model None: the current one."""
+        return gpu_duration(self._spec(model), images, steps, width, height)
+
+    def models(self, runnable: bool = False) -> dict[str, str]:
+        """Registry id -> label, for a model picker. runnable=True: only the models this machine
+        may run (on a CPU Space the embedded ones: a hub model is a GPU model, registry.check_runnable)."""
+        hub_ok = not runnable or hub_models_runnable()
+        offered = {k: s.label or k for k, s in self.manager.registry.items() if s.path or hub_ok}
+        return offered or {self.model: self.model}
 
     @staticmethod
     def schedulers() -> list[str]:

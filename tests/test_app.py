@@ -90,7 +90,7 @@ def test_launch_settings_cap_uploads():
 def test_spaces_gpu_wraps_generation_only(monkeypatch, lab):
     wrapped = []
 
-    def gpu(fn):
+    def gpu(fn, duration=None):
         inner = inspect.unwrap(fn)  # through core_errors and the cost check to the tab's partial
         wrapped.append(getattr(inner, "func", inner).__module__)
         return fn

@@ -31,7 +31,7 @@ def toasts(monkeypatch):
 class FakeLab:
     MAX = {"tiny-world": 256, "stabilityai/sdxl-turbo": 1024}
 
-    def models(self):
+    def models(self, runnable=False):
         return {"tiny-world": "Tiny", "stabilityai/sdxl-turbo": "SDXL-Turbo"}
 
     def defaults(self, model=None):

@@ -73,7 +73,7 @@ def test_on_gpu_uses_spaces_only_when_importable(monkeypatch):
     monkeypatch.setattr(shared.importlib.util, "find_spec", lambda name: None)
     assert shared.on_gpu(fn) is fn
     fake = types.ModuleType("spaces")
-    fake.GPU = lambda f: types.SimpleNamespace(gpu=True, fn=f)
+    fake.GPU = lambda f, duration=None: types.SimpleNamespace(gpu=True, fn=f, duration=duration)
     monkeypatch.setitem(sys.modules, "spaces", fake)
     wrapped = shared.on_gpu(fn)
     assert wrapped.gpu and wrapped.fn is fn

@@ -206,7 +206,7 @@ def test_restore_fills_only_the_target_tab():
     class FakeLabs:
         class lab:
             @staticmethod
-            def models():
+            def models(runnable=False):
                 return {"tiny-world": "Tiny"}
 
             @staticmethod

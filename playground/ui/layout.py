@@ -5,24 +5,28 @@ widgets and callbacks, this module only places them and shares what they share.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import gradio as gr
 
 from playground.params import load_preset
 from playground.store import PortfolioStore
 from playground.ui import upkeep
 from playground.ui.catalog import EXERCISES
-from playground.ui.fair import install_eta
+from playground.ui.fair import MODEL_QUEUE, install_eta
 from playground.ui.guard import GuardedBlocks
 from playground.ui.keep import make_token_widgets, wire_reopen
 from playground.ui.panels import panels_gallery, portfolio_badge
 from playground.ui.restore import wire_restore
-from playground.ui.shared import CSS, Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event
+from playground.ui.shared import CSS, Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event, core_errors
 from playground.ui.values import slider
 
 # Sessions held in memory at most (gradio's default is 10 000, each a copy of the page's config):
 # a class with a few tabs each, plus API clients; the least recently used go first.
 SESSION_CAPACITY = 512
 
+MODEL_INFO = "The embedded model runs offline on a CPU; hub models need a GPU Space."
+CPU_MODEL_INFO = "This Space runs on CPU hardware: hub models need a GPU; only the embedded model is offered."
 INTRO = """# Diffusion Lab Playground
 Each tab is one exercise of the lab. Press a button, look, change one thing, look again.
 Any panel can go to your **portfolio** (last tab) and be exported as PNG, PDF or ZIP.
@@ -37,14 +41,26 @@ def model_settings(labs: Labs, model: str) -> tuple:
             gr.update(value=d["height"], maximum=d["max_size"]))
 
 
+def load_model(labs: Labs, model: str) -> None:
+    """The picked model loaded now, in the model queue and outside any GPU call (ZeroGPU)."""
+    labs.load(model)
+
+
+def model_picker(lab) -> dict:
+    """The model dropdown's choices and note: on CPU hardware only the embedded models, so no
+    visitor starts a 14 GB download that cannot run there (issue 12)."""
+    offered = lab.models(runnable=True)
+    info = MODEL_INFO if offered == lab.models() else CPU_MODEL_INFO
+    return dict(choices=[(label, key) for key, label in offered.items()], info=info,
+                value=lab.model if lab.model in offered else next(iter(offered)))
+
+
 def build_header(labs: Labs, shared: Shared) -> None:
     lab = labs.lab
     d = lab.defaults()
     preset = load_preset("generate")
     with gr.Row(equal_height=True):
-        shared.model = gr.Dropdown(label="Model", choices=[(label, key) for key, label in lab.models().items()],
-                                   value=lab.model, scale=3,
-                                   info="The embedded model runs offline on a CPU; hub models need a GPU Space.")
+        shared.model = gr.Dropdown(label="Model", scale=3, **model_picker(lab))
         shared.badge = gr.Markdown(portfolio_badge([]))
     with gr.Accordion("Advanced settings (shared by every tab)", open=False):
         with gr.Row():
@@ -62,8 +78,11 @@ def build_header(labs: Labs, shared: Shared) -> None:
             shared.height = gr.Slider(size["min"], d["max_size"], value=d["height"], step=size["step"],
                                       label="Height")
     advanced = [shared.num_inference_steps, shared.guidance_scale, shared.scheduler, shared.width, shared.height]
-    cheap_event(shared.model.input, lambda model: model_settings(labs, model), shared.model, advanced,
-                api_name="model_defaults")
+    picked = cheap_event(shared.model.input, lambda model: model_settings(labs, model), shared.model, advanced,
+                         api_name="model_defaults")
+    # then the model itself, outside the GPU wrapper (API clients: each call loads its model first)
+    picked.then(core_errors(partial(load_model, labs)), shared.model, None, api_name="model_load",
+                api_visibility="private", concurrency_id=MODEL_QUEUE, show_progress="minimal")
 
 
 def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None = None) -> gr.Blocks:

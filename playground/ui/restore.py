@@ -102,8 +102,8 @@ def restore(shared: Shared, targets: dict, params, target):
         raise ValueError("drop a saved PNG first")
     if not isinstance(target, str) or target not in targets:
         raise ValueError(f"restore into must be one of {', '.join(targets)}, got {str(target)[:40]!r}")
-    # the size cap of the model the settings go to: the image's own when the picker has it
-    models = shared.labs.lab.models()
+    # the size cap of the model the settings go to: the image's own when the picker offers it
+    models = shared.labs.lab.models(runnable=True)
     model = params.get("model") if isinstance(params, dict) else None
     model = model if isinstance(model, str) and model in models else None
     params = checked(params, shared.labs.lab.defaults(model)["max_size"])

@@ -23,8 +23,8 @@ from playground.params import SEED_MAX
 from playground.registry import HubUnavailableError
 from playground.store import PortfolioStore
 from playground.uploads import MAX_FILE_BYTES, load_image
-from playground.ui.fair import MODEL_QUEUE, QueueClock, costed
-from playground.ui.values import settings_kwargs
+from playground.ui.fair import DEFAULT_IMAGES, MODEL_QUEUE, QueueClock, costed
+from playground.ui.values import as_int, settings_kwargs
 
 # Every event that runs a pipeline joins the queue MODEL_QUEUE: one model, one generation at a time.
 # Waiting requests beyond this are turned away ("queue is full") rather than piling up: a class
@@ -84,29 +84,58 @@ def _zero_gpu() -> bool:
     return "spaces" in sys.modules or importlib.util.find_spec("spaces") is not None
 
 
-def on_gpu(fn: Callable) -> Callable:
-    """ZeroGPU Spaces attach a GPU only inside `spaces.GPU` functions; elsewhere, no change."""
+def on_gpu(fn: Callable, duration: Callable | None = None) -> Callable:
+    """ZeroGPU Spaces attach a GPU only inside `spaces.GPU` functions; elsewhere, no change.
+    duration(*args, **kwargs): the seconds a call asks for (ZeroGPU's default is 60)."""
     if not _zero_gpu():
         return fn
     import spaces
-    return spaces.GPU(fn)
+    return spaces.GPU(fn) if duration is None else spaces.GPU(fn, duration=duration)
 
 
-def model_fn(fn: Callable) -> Callable:
-    """A callback that runs a pipeline: user errors as toasts, on the GPU where there is one."""
-    return on_gpu(core_errors(fn))
+def gpu_seconds(labs: "Labs", images: Callable | None, n_inputs: int) -> Callable:
+    """spaces.GPU's `duration` for one endpoint: the request's images x steps at its size on its
+    model (registry.gpu_duration through Lab.gpu_seconds), read from the same arguments the
+    callback gets. A malformed request asks for the least: it fails at once, with its message."""
+    def duration(*args, **settings) -> int:
+        lab = labs.lab
+        try:
+            count = images(*args[:n_inputs]) if images is not None else DEFAULT_IMAGES
+            size = [as_int(settings.get(name), name) for name in ("num_inference_steps", "width", "height")]
+            return lab.gpu_seconds(count, *size, model=settings.get("model") or None)
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError):
+            return lab.gpu_seconds(1, 1)
+    return duration
+
+
+def model_fn(fn: Callable, labs: "Labs | None" = None, duration: Callable | None = None) -> Callable:
+    """A callback that runs a pipeline: user errors as toasts, on the GPU where there is one.
+    With `labs`, the request's model is loaded first, outside the GPU call: ZeroGPU runs each
+    call in a forked worker under a time limit, where a hub model's load would eat the call's
+    time and be lost with the worker (issue 12)."""
+    gpu = on_gpu(core_errors(fn), duration)
+    if labs is None:
+        return gpu
+
+    @functools.wraps(gpu)
+    def loaded_first(*args, **settings):
+        labs.load(settings.get("model") or None)
+        return gpu(*args, **settings)
+    return core_errors(loaded_first)
 
 
 def model_event(shared: "Shared", trigger, fn: Callable, inputs, outputs, api_name: str,
                 images: Callable | None = None, **kw):
     """Wire a pipeline callback: one shared queue slot, a named API endpoint. The advanced
     settings reach `fn` as keyword arguments named like the Lab's (model, guidance_scale, ...).
-    images(*inputs) says how many images a request makes (the cost cap and the queue's ETA read
-    it; default 1); it parses like the callback, so a bad value fails with the same message."""
+    images(*inputs) says how many images a request makes (the cost cap, the queue's ETA and the
+    GPU call's duration read it; default 1); it parses like the callback, so a bad value fails
+    with the same message."""
     inputs = list(inputs)
     shared.costs[api_name] = (images, len(inputs), SETTINGS)
-    return trigger(model_fn(costed(fn, images, len(inputs))), inputs, outputs,
-                   api_name=api_name, concurrency_id=MODEL_QUEUE, inputs_kwargs=shared.settings_kwargs, **kw)
+    run = model_fn(costed(fn, images, len(inputs)), shared.labs, gpu_seconds(shared.labs, images, len(inputs)))
+    return trigger(run, inputs, outputs, api_name=api_name, concurrency_id=MODEL_QUEUE,
+                   inputs_kwargs=shared.settings_kwargs, **kw)
 
 
 def cheap_event(trigger, fn: Callable, inputs, outputs, api_name: str, decodes: bool = False, **kw):
@@ -139,13 +168,17 @@ class Labs:
         """Load the default model in the background while the first page is being served, so
         the first click does not wait for it (the pipeline lock makes a click wait, not reload).
         One 1-step image follows: on a CPU the first pipeline call costs several seconds more
-        than the next ones (kernel set-up). Not on ZeroGPU, where no GPU exists outside
-        spaces.GPU functions."""
+        than the next ones (kernel set-up). On ZeroGPU no warm-up (no GPU exists outside
+        spaces.GPU functions) and no background: the load finishes before the app serves, as
+        each GPU call runs in a worker forked from this process (a load still under way there
+        would be redone inside the call, against its time limit)."""
         def load():
             self.lab.preload(warm_up=not _zero_gpu())
 
         thread = threading.Thread(target=load, name="preload-model", daemon=True)
         thread.start()
+        if _zero_gpu():  # each GPU call forks a worker: the weights must be in memory before the first
+            thread.join()
         return thread
 
     def get(self, model: str | None):
@@ -153,6 +186,13 @@ class Labs:
         if model and model != lab.model:
             with self._lock:
                 lab.switch_model(model)
+        return lab
+
+    def load(self, model: str | None):
+        """The Lab with `model` in memory (None: the current one), loaded here and now: the
+        model picker and every pipeline callback call this outside the GPU wrapper (model_fn)."""
+        lab = self.get(model)
+        lab.preload(warm_up=False)
         return lab
 
 
