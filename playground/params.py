@@ -128,6 +128,10 @@ class GenerationParams:
         if not isinstance(self.negative_prompt, str):
             raise ValueError(f"negative_prompt must be a text, got {self.negative_prompt!r}")
         check_length(self.negative_prompt, "negative_prompt", PROMPT_MAX_CHARS)
+        # Surrounding whitespace (a pasted prompt's newline) changes no token, but the saved copy
+        # then differed from what an infotext reader gives back (A1111's strips): strip it once here.
+        object.__setattr__(self, "prompt", self.prompt.strip())
+        object.__setattr__(self, "negative_prompt", self.negative_prompt.strip())
         object.__setattr__(self, "seed", check_seed(self.seed))
         lo, hi = STEPS_RANGE
         if not _is_int(self.num_inference_steps) or not lo <= self.num_inference_steps <= hi:

@@ -137,3 +137,13 @@ def test_preset_values_validate():
     assert load_preset("bandit")["variants"][0] == "a cat"
     with pytest.raises(ValueError, match="preset must be one of"):
         load_preset("nope")
+
+
+def test_prompts_lose_surrounding_whitespace_only():
+    from playground.infotext import parse_infotext, to_infotext
+
+    p = GenerationParams(prompt="  a fox\n  reading a book \n", negative_prompt="\tblurry, dark ")
+    assert (p.prompt, p.negative_prompt) == ("a fox\n  reading a book", "blurry, dark")
+    assert p.replace(prompt=" a cat\n").prompt == "a cat"
+    read = parse_infotext(to_infotext(p.to_dict()))  # the saved prompt is the one read back
+    assert (read["prompt"], read["negative_prompt"]) == (p.prompt, p.negative_prompt)
