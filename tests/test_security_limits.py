@@ -83,6 +83,21 @@ def test_the_queue_clock_learns_per_endpoint_and_skips_the_first_slot():
     assert clock.estimate("seed_grid", 32) == pytest.approx(3.5, rel=0.1)
 
 
+def test_the_queue_clock_adds_the_gap_between_back_to_back_slots_and_means_not_medians():
+    """A class's ETAs were a third short (issue 11): the queue's own time between slots was not
+    counted, and a sum of skewed slot times is a sum of means, not of medians."""
+    clock = fair.QueueClock()
+    clock.record("triptych", 12, 9.0, end=100.0)  # the first slot (model load): no sample, but an end
+    clock.started(100.4)  # back to back: a 0.4 s gap
+    clock.record("triptych", 12, 1.0, end=101.4)
+    clock.started(130.0)  # the queue ran dry in between: not a gap
+    for seconds in (1.0, 1.0, 2.2, 1.6):
+        clock.record("triptych", 12, seconds)
+    assert clock.gap() == pytest.approx(0.4)
+    # residuals 1.0, 1.0, 1.0, 1.6, 2.2: the largest left out, the rest averaged (1.15), plus the gap
+    assert clock.estimate("triptych", 12) == pytest.approx(1.15 + 0.4)
+
+
 def test_eta_adds_up_each_waiting_requests_own_cost():
     clock, sent = fair.QueueClock(), []
     for i in range(3):

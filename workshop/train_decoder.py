@@ -27,6 +27,7 @@ import numpy as np
 from workshop.dataset import make_batch
 from workshop.metrics import sharpness
 from workshop.model import MODEL_DIR, ROOT
+from workshop.sampling import generate, open_lab
 from workshop.training import to_unit
 
 WORK = ROOT / ".scratch" / "decoder"
@@ -134,7 +135,6 @@ def round_trip(vae, images, mean) -> dict:
 def generated(vae, work: Path, model_dir: Path, n: int = 16) -> float:
     """Sharpness of n generated images (app defaults) decoded by this decoder, over the renders
     of the scenes their captions describe: the candidate model folder shares every other part."""
-    from workshop.sampling import generate, open_lab
     folder = work / "model"
     if not folder.exists():
         folder.mkdir(parents=True)

@@ -31,9 +31,12 @@ class QueueClock:
     captions), all share the seconds per image-step b. Times are whole queue slots, as gradio
     holds them (preprocessing, the callback, postprocessing). The first slot after a start is
     left out: it waits for the model to load. Until it has seen runs it assumes the embedded
-    model on a 2-core CPU."""
+    model on a 2-core CPU. Between two slots of a busy queue gradio spends time of its own
+    (handing the result out, picking the next event): the clock learns that gap too and adds it
+    to every waiting request (without it a class's ETAs were a third short, issue 11)."""
 
     WINDOW = 40
+    BACK_TO_BACK = 2.0  # s: a slot starting within this of the last one's end followed it in a queue
 
     def __init__(self, per_step: float = 0.06, overhead: float = 0.5):
         self.default = (overhead, per_step)
@@ -42,14 +45,33 @@ class QueueClock:
         self.running: tuple[float, float] | None = None  # (estimated seconds, start) of the slot in use
         self._lock = threading.Lock()
         self._fit: tuple[float, dict] | None = None
+        self.gaps: deque[float] = deque(maxlen=self.WINDOW)
+        self._last_end: float | None = None
 
-    def record(self, api_name: str, cost: float, seconds: float) -> None:
+    def record(self, api_name: str, cost: float, seconds: float, end: float | None = None) -> None:
+        """One slot's time; `end` (time.monotonic()) also teaches the gap to the next slot."""
         with self._lock:
+            if end is not None:
+                self._last_end = end
             if self.skip:
                 self.skip -= 1
                 return
             self.samples.append((api_name, float(cost), float(seconds)))
             self._fit = None
+
+    def record_end(self, end: float) -> None:
+        with self._lock:
+            self._last_end = end
+
+    def started(self, now: float) -> None:
+        """A slot starts: the time since the last one ended is a gap, if they ran back to back."""
+        with self._lock:
+            if self._last_end is not None and 0 <= now - self._last_end < self.BACK_TO_BACK:
+                self.gaps.append(now - self._last_end)
+
+    def gap(self) -> float:
+        with self._lock:
+            return statistics.fmean(self.gaps) if self.gaps else 0.0
 
     def fit(self) -> tuple[float, dict]:
         """(b, {endpoint: a}) by least squares within endpoints (pooled when their costs never vary)."""
@@ -63,7 +85,7 @@ class QueueClock:
         a = overheads.get(api_name)
         if a is None:
             a = statistics.median(overheads.values()) if overheads else self.default[0]
-        return max(a + b * max(float(cost), 0.0), 0.05)
+        return max(a + b * max(float(cost), 0.0), 0.05) + self.gap()
 
     def remaining(self, now: float | None = None) -> float:
         """Seconds the slot in use still needs (0 when none runs)."""
@@ -84,8 +106,15 @@ def _fit(samples: list, default_b: float) -> tuple[float, dict]:
     sxx = sum((c - means[api][0]) ** 2 for api, c, _ in samples)
     sxy = sum((c - means[api][0]) * (s - means[api][1]) for api, c, s in samples)
     b = sxy / sxx if sxx > 1e-9 and sxy > 0 else default_b
-    # the median: one slow first run (matplotlib's import, a classifier's load) does not stick
-    return b, {api: statistics.median(s - b * c for c, s in g) for api, g in groups.items()}
+    return b, {api: _trimmed_mean([s - b * c for c, s in g]) for api, g in groups.items()}
+
+
+def _trimmed_mean(values: list[float]) -> float:
+    """The mean without the largest value once there are three: one slow first run (matplotlib's
+    import, a classifier's load) does not stick, yet a queue's sum is a sum of means: slot times
+    are skewed, and adding medians made a class's ETAs short."""
+    values = sorted(values)
+    return statistics.fmean(values[:-1] if len(values) >= 3 else values)
 
 
 def request_cost(images: Callable | None, args, steps) -> int:
@@ -148,13 +177,17 @@ def install_eta(queue, costs: dict, clock: QueueClock) -> None:
         if getattr(fn, "concurrency_id", None) != MODEL_QUEUE or not events:
             return await process(events, batch, begin_time, fn)
         start, cost = time.monotonic(), raw_cost(events[0], costs)
+        clock.started(start)
         clock.running = (_estimate(events[0], costs, clock), start)
         try:
             return await process(events, batch, begin_time, fn)
         finally:
             clock.running = None
+            end = time.monotonic()
             if cost:  # a refused request (cost 0) says nothing about run times
-                clock.record(fn.api_name, cost, time.monotonic() - start)
+                clock.record(fn.api_name, cost, end - start, end)
+            else:
+                clock.record_end(end)
 
     queue.broadcast_estimations = broadcast_estimations
     queue.process_events = process_events
