@@ -5,6 +5,9 @@ Every "renders" figure is the same measure on the world's own renders: the ceili
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 from playground.detectors import canny_map, scribble_map
@@ -13,12 +16,13 @@ from workshop.dataset import make_batch
 from workshop.metrics import (TOLERANCE, adherence, build_prompt_set, detailed_prompt,
                               hand_sketch, mean_edge_f1, mean_pairwise, moved_camera,
                               pixel_diversity, pooled_share, saturation, shares)
+from workshop.model import ROOT
 from workshop.render import render
 from workshop.sampling import generate
 
 TARGETS = {"subject": 0.90, "colour": 0.80, "light": 0.85, "style": 0.85, "setting": 0.85}
 CLASSIFIER_TARGET, DIVERSITY_TARGET, PRIOR_TARGET = 0.95, 1.5, 0.15
-F1_TARGET, F1_RATIO_TARGET = 0.5, 2.0
+F1_TARGET, F1_ABOVE_CHANCE_TARGET = 0.5, 2.5  # issue 10: above chance replaces "ratio >= 2"
 GUIDANCES = (1.0, 2.0, 3.0, 5.0, 7.5, 12.0)
 DIVERSITY_SUBJECTS = ("cat", "dog", "car", "house")
 HELDOUT_SEED = 987_654  # renders for ControlNet maps: seeds the training never drew
@@ -31,6 +35,20 @@ def row(name, value, target=None, higher=True, fmt="{:.1%}"):
     ok = value >= target if higher else value <= target
     return (name, fmt.format(value), (">= " if higher else "<= ") + fmt.format(target),
             "PASS" if ok else "FAIL")
+
+
+def relative(path) -> str:
+    """A path as the JSON records it: relative to the repository root."""
+    return Path(os.path.relpath(Path(path).resolve(), ROOT)).as_posix()
+
+
+def print_table(rows) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'figure':<{width}}  {'value':>8}  {'target':>10}  result")
+    for name, value, target, status in rows:
+        print(f"{name:<{width}}  {value:>8}  {target:>10}  {status}")
+    failed = sum(r[3] == "FAIL" for r in rows)
+    print(f"\n{sum(r[3] == 'PASS' for r in rows)} targets passed, {failed} failed")
 
 
 def gen(ctx, prompts, seeds, guidance=None, control=None, detector=None) -> np.ndarray:
@@ -171,11 +189,13 @@ def control_figures(ctx, name, detector, held_out):
                 with_cn, F1_TARGET, fmt="{:.2f}"),
             row(f"{name}: F1 without ControlNet (unrelated render {f['f1_chance']:.2f}, "
                 f"text-only render {f['f1_text_only_renders']:.2f})", without, fmt="{:.2f}"),
-            row(f"{name}: F1 ratio with / without", f["ratio"], F1_RATIO_TARGET, fmt="{:.2f}")]
-    # The same ratio over the chance level: how much more of the above-chance agreement
-    # the map buys than the words do (not issue 3's target; reported beside it).
+            row(f"{name}: F1 ratio with / without", f["ratio"], fmt="{:.2f}")]
+    # The same ratio over the chance level: how much more of the above-chance agreement the
+    # map buys than the words do. Issue 10 made it the target (the world's floor caps the
+    # plain ratio under 2; the model card measures why); the plain ratio is still reported.
     f["ratio_above_chance"] = (with_cn - f["f1_chance"]) / max(without - f["f1_chance"], 1e-6)
-    rows.append(row(f"{name}: F1 above chance, with / without", f["ratio_above_chance"], fmt="{:.2f}"))
+    rows.append(row(f"{name}: F1 above chance, with / without", f["ratio_above_chance"],
+                    F1_ABOVE_CHANCE_TARGET, fmt="{:.2f}"))
     rows.append(row(f"{name}: at 1 px, F1 {f['f1_1px']:.2f} / without {f['f1_without_1px']:.2f}, ratio",
                     f["f1_1px"] / max(f["f1_without_1px"], 1e-6), fmt="{:.2f}"))
     # The same scenes through a moved camera: layouts the caption cannot imply, as in a

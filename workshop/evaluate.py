@@ -19,6 +19,9 @@ printed with its target (workshop.eval_sections):
   held-out renders and on the same scenes through a moved camera (layouts no caption implies);
   for the scribble net also on hand sketches of those scenes (metrics.hand_sketch), with the
   share of caption attributes the classifier still reads in the result.
+- issue 10's measures (workshop.eval_sharp, also runnable alone on any model folder): the VAE
+  round trip's L1 and sharpness, generated sharpness against renders, the styles' looks, and
+  hand sketches and person drawings through the scribble net, each against no drawing.
 Every "renders" figure is the same measure on the world's own renders: the ceiling.
 Paths in the JSON are relative to the repository, so it holds no machine's own paths.
 """
@@ -26,27 +29,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
 from playground.world.classifier import AttributeClassifier
 from workshop.classifier_train import render_dataset, train_classifier
-from workshop.eval_sections import CLASSIFIER_TARGET, HELDOUT_SEED, SECTION_RUNS, row
-from workshop.model import MODEL_DIR, ROOT
+from workshop.eval_sections import (CLASSIFIER_TARGET, HELDOUT_SEED, SECTION_RUNS, print_table,
+                                    relative, row)
+from workshop.eval_sharp import SHARP_FULL, SHARP_QUICK, SHARP_RUNS
+from workshop.model import MODEL_DIR
 from workshop.sampling import EXAMPLE_PROMPTS, contact_sheet, cpu_threads, open_lab
 
 # sizes: the GPU run, and --quick for a 2-core CPU (minutes, not a verdict)
-FULL = dict(prompts=210, sweep=100, diversity_seeds=16, prior_seeds=64, control_maps=48, held_out=3000)
-QUICK = dict(prompts=16, sweep=4, diversity_seeds=6, prior_seeds=16, control_maps=2, held_out=300)
-SECTIONS = tuple(SECTION_RUNS)
+FULL = dict(prompts=210, sweep=100, diversity_seeds=16, prior_seeds=64, control_maps=48, held_out=3000,
+            **SHARP_FULL)
+QUICK = dict(prompts=16, sweep=4, diversity_seeds=6, prior_seeds=16, control_maps=2, held_out=300,
+             **SHARP_QUICK)
+RUNS = {**SECTION_RUNS, **SHARP_RUNS}  # issue 10's measures (workshop.eval_sharp) after issue 3's
+SECTIONS = tuple(RUNS)
 # the Lab's settings and the command line's names for them
 APP_SETTINGS = {"steps": "num_inference_steps", "guidance": "guidance_scale", "scheduler": "scheduler"}
-
-
-def relative(path) -> str:
-    """A path as the JSON records it: relative to the repository root."""
-    return Path(os.path.relpath(Path(path).resolve(), ROOT)).as_posix()
 
 
 def run_classifier(args, cfg, device, log):
@@ -62,15 +64,6 @@ def run_classifier(args, cfg, device, log):
     figures = {"folder": relative(folder), "trained_now": trained, "held_out": len(x), "accuracy": acc,
                "train": clf.config.get("train", {})}
     return clf, figures, [row(f"classifier accuracy: {a}", v, CLASSIFIER_TARGET) for a, v in acc.items()]
-
-
-def print_table(rows) -> None:
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'figure':<{width}}  {'value':>8}  {'target':>10}  result")
-    for name, value, target, status in rows:
-        print(f"{name:<{width}}  {value:>8}  {target:>10}  {status}")
-    failed = sum(r[3] == "FAIL" for r in rows)
-    print(f"\n{sum(r[3] == 'PASS' for r in rows)} targets passed, {failed} failed")
 
 
 def parse_args(argv):
@@ -132,7 +125,7 @@ def _evaluate(args, lab, device: str, sections: list[str]) -> int:
     for name in sections:
         t = time.time()
         log(f"evaluate: {name} ...")
-        results[name], new_rows = SECTION_RUNS[name](ctx)
+        results[name], new_rows = RUNS[name](ctx)
         rows += new_rows
         results["seconds"][name] = round(time.time() - t, 1)
     if args.contact_sheet:
