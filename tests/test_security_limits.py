@@ -83,19 +83,40 @@ def test_the_queue_clock_learns_per_endpoint_and_skips_the_first_slot():
     assert clock.estimate("seed_grid", 32) == pytest.approx(3.5, rel=0.1)
 
 
-def test_the_queue_clock_adds_the_gap_between_back_to_back_slots_and_means_not_medians():
-    """A class's ETAs were a third short (issue 11): the queue's own time between slots was not
-    counted, and a sum of skewed slot times is a sum of means, not of medians."""
+def test_the_queue_clock_uses_trimmed_means_and_learns_its_scale_from_true_waits():
+    """A class's ETAs were a third short (issue 11): a sum of skewed slot times is a sum of
+    means, not of medians, and what slot times miss is learnt from how long requests really
+    waited after being told."""
     clock = fair.QueueClock()
-    clock.record("triptych", 12, 9.0, end=100.0)  # the first slot (model load): no sample, but an end
-    clock.started(100.4)  # back to back: a 0.4 s gap
-    clock.record("triptych", 12, 1.0, end=101.4)
-    clock.started(130.0)  # the queue ran dry in between: not a gap
-    for seconds in (1.0, 1.0, 2.2, 1.6):
+    clock.record("triptych", 12, 9.0)  # the first slot (model load): left out
+    for seconds in (1.0, 1.0, 1.0, 2.2, 1.6):
         clock.record("triptych", 12, seconds)
-    assert clock.gap() == pytest.approx(0.4)
-    # residuals 1.0, 1.0, 1.0, 1.6, 2.2: the largest left out, the rest averaged (1.15), plus the gap
-    assert clock.estimate("triptych", 12) == pytest.approx(1.15 + 0.4)
+    # residuals 1.0, 1.0, 1.0, 1.6, 2.2 (minus b x cost): the largest left out, the rest averaged
+    assert clock.estimate("triptych", 12) == pytest.approx(1.15)
+    assert clock.scale() == 1.0  # nothing learnt yet
+    for told, waited in [(10, 15), (20, 29), (4, 6.2), (0.1, 30)]:  # the last: too short to judge
+        clock.outcome(told, waited)
+    assert clock.scale() == pytest.approx(1.5)
+    for _ in range(40):
+        clock.outcome(1.0, 100.0)
+    assert clock.scale() == 2.0  # bounded: a stall cannot make every ETA absurd
+
+
+def test_eta_broadcasts_are_scaled_and_their_outcomes_teach_the_clock():
+    clock, sent = fair.QueueClock(), []
+    for _ in range(4):
+        clock.record("triptych", 12, 2.0)
+    for _ in range(3):
+        clock.outcome(10.0, 12.0)  # requests waited 1.2x what they were told
+    events = [types.SimpleNamespace(_id=f"e{i}", fn=types.SimpleNamespace(api_name="triptych", concurrency_id="model"),
+                                    data=None) for i in range(3)]
+    queue = types.SimpleNamespace(event_queue_per_concurrency_id={"model": types.SimpleNamespace(queue=events)},
+                                  broadcast_estimations=None, process_events=None,
+                                  send_message=lambda event, message: sent.append(message.rank_eta))
+    fair.install_eta(queue, {}, clock)
+    queue.broadcast_estimations("model")
+    raw = clock.estimate("triptych", 20)  # no cost spec: a default request of 20 image-steps
+    assert sent == pytest.approx([1.2 * raw, 2.4 * raw, 3.6 * raw])
 
 
 def test_eta_adds_up_each_waiting_requests_own_cost():

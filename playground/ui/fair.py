@@ -23,6 +23,7 @@ from playground.ui.values import as_int, settings_kwargs
 
 MODEL_QUEUE = "model"  # the concurrency id every pipeline event shares (one model, one run at a time)
 DEFAULT_IMAGES = 1  # a model event that does not say how many images it makes
+QUEUE_LIMIT = 64  # bounds the told-ETA book (shared.QUEUE_MAX_SIZE waiting requests at most)
 
 
 class QueueClock:
@@ -31,12 +32,13 @@ class QueueClock:
     captions), all share the seconds per image-step b. Times are whole queue slots, as gradio
     holds them (preprocessing, the callback, postprocessing). The first slot after a start is
     left out: it waits for the model to load. Until it has seen runs it assumes the embedded
-    model on a 2-core CPU. Between two slots of a busy queue gradio spends time of its own
-    (handing the result out, picking the next event): the clock learns that gap too and adds it
-    to every waiting request (without it a class's ETAs were a third short, issue 11)."""
+    model on a 2-core CPU. What slot times miss (gradio's own time between slots, clients
+    fetching results on the same cores) is learnt from the queue's outcome: the ratio of each
+    queued request's true wait to the ETA it was told, whose median scales later ETAs
+    (issue 11: without it a class's ETAs were a third short on one run and over on the next)."""
 
     WINDOW = 40
-    BACK_TO_BACK = 2.0  # s: a slot starting within this of the last one's end followed it in a queue
+    CALIBRATION = (0.5, 2.0)  # the scale stays within these: a few odd waits cannot run away
 
     def __init__(self, per_step: float = 0.06, overhead: float = 0.5):
         self.default = (overhead, per_step)
@@ -45,33 +47,28 @@ class QueueClock:
         self.running: tuple[float, float] | None = None  # (estimated seconds, start) of the slot in use
         self._lock = threading.Lock()
         self._fit: tuple[float, dict] | None = None
-        self.gaps: deque[float] = deque(maxlen=self.WINDOW)
-        self._last_end: float | None = None
+        self.ratios: deque[float] = deque(maxlen=self.WINDOW)
 
-    def record(self, api_name: str, cost: float, seconds: float, end: float | None = None) -> None:
-        """One slot's time; `end` (time.monotonic()) also teaches the gap to the next slot."""
+    def record(self, api_name: str, cost: float, seconds: float) -> None:
         with self._lock:
-            if end is not None:
-                self._last_end = end
             if self.skip:
                 self.skip -= 1
                 return
             self.samples.append((api_name, float(cost), float(seconds)))
             self._fit = None
 
-    def record_end(self, end: float) -> None:
-        with self._lock:
-            self._last_end = end
+    def outcome(self, told: float, waited: float) -> None:
+        """A queued request waited `waited` s after being told `told` s (before scaling)."""
+        if told > 0.5 and waited > 0:
+            with self._lock:
+                self.ratios.append(waited / told)
 
-    def started(self, now: float) -> None:
-        """A slot starts: the time since the last one ended is a gap, if they ran back to back."""
+    def scale(self) -> float:
         with self._lock:
-            if self._last_end is not None and 0 <= now - self._last_end < self.BACK_TO_BACK:
-                self.gaps.append(now - self._last_end)
-
-    def gap(self) -> float:
-        with self._lock:
-            return statistics.fmean(self.gaps) if self.gaps else 0.0
+            if len(self.ratios) < 3:
+                return 1.0
+            low, high = self.CALIBRATION
+            return min(max(statistics.median(self.ratios), low), high)
 
     def fit(self) -> tuple[float, dict]:
         """(b, {endpoint: a}) by least squares within endpoints (pooled when their costs never vary)."""
@@ -85,7 +82,7 @@ class QueueClock:
         a = overheads.get(api_name)
         if a is None:
             a = statistics.median(overheads.values()) if overheads else self.default[0]
-        return max(a + b * max(float(cost), 0.0), 0.05) + self.gap()
+        return max(a + b * max(float(cost), 0.0), 0.05)
 
     def remaining(self, now: float | None = None) -> float:
         """Seconds the slot in use still needs (0 when none runs)."""
@@ -162,22 +159,27 @@ def install_eta(queue, costs: dict, clock: QueueClock) -> None:
     time every model slot to learn from. `costs`: api_name -> (images function, number of
     positional inputs, names of the settings inputs that follow them)."""
     broadcast, process = queue.broadcast_estimations, queue.process_events
+    told: dict[str, tuple[float, float]] = {}  # event id -> (when, raw ETA) first told, while queued
 
     def broadcast_estimations(concurrency_id: str, after: int | None = None) -> None:
         if concurrency_id != MODEL_QUEUE:
             return broadcast(concurrency_id, after)
         waiting = list(queue.event_queue_per_concurrency_id[concurrency_id].queue)
-        eta = clock.remaining()
+        eta, scale, now = clock.remaining(), clock.scale(), time.monotonic()
         for rank, event in enumerate(waiting):
             eta += _estimate(event, costs, clock)
+            key = getattr(event, "_id", id(event))
+            if rank >= 1 and key not in told:
+                if len(told) >= 4 * QUEUE_LIMIT:  # cancelled events never come back: the oldest go
+                    told.pop(next(iter(told)))
+                told[key] = (now, eta)
             if after is None or rank >= after:
-                queue.send_message(event, EstimationMessage(rank=rank, rank_eta=eta, queue_size=len(waiting)))
+                queue.send_message(event, EstimationMessage(rank=rank, rank_eta=eta * scale, queue_size=len(waiting)))
 
     async def process_events(events, batch, begin_time, fn):
         if getattr(fn, "concurrency_id", None) != MODEL_QUEUE or not events:
             return await process(events, batch, begin_time, fn)
         start, cost = time.monotonic(), raw_cost(events[0], costs)
-        clock.started(start)
         clock.running = (_estimate(events[0], costs, clock), start)
         try:
             return await process(events, batch, begin_time, fn)
@@ -185,9 +187,10 @@ def install_eta(queue, costs: dict, clock: QueueClock) -> None:
             clock.running = None
             end = time.monotonic()
             if cost:  # a refused request (cost 0) says nothing about run times
-                clock.record(fn.api_name, cost, end - start, end)
-            else:
-                clock.record_end(end)
+                clock.record(fn.api_name, cost, end - start)
+            first = told.pop(getattr(events[0], "_id", id(events[0])), None)
+            if first and cost:
+                clock.outcome(first[1], end - first[0])
 
     queue.broadcast_estimations = broadcast_estimations
     queue.process_events = process_events
