@@ -53,13 +53,18 @@ class Lessons:
         return inpaint.inpaint(self.manager, self._params(prompt, seed, **settings), image, mask, strengths)
 
     def interpolate(self, prompt: str, seeds: Sequence[int] = (0, 1), frames: int = 8, mode: str = "slerp",
-                    prompt_b: str | None = None, **settings) -> list[Panel]:
+                    prompt_b: str | None = None, spacing: str | None = None, budget: int | None = None,
+                    **settings) -> interpolate.Walk:
         """Frames of a walk from seeds[0]'s starting noise to seeds[1]'s ("slerp" along the sphere
         the noise lives on, or "lerp" straight through it), and from prompt to prompt_b if given.
-        The first frame is generate(prompt, seeds[0]); the last, generate(prompt_b or prompt, seeds[1])."""
+        The first frame is generate(prompt, seeds[0]); the last, generate(prompt_b or prompt, seeds[1]).
+        spacing "uniform": equal steps of t; "even": frames at about equal steps of the image, found
+        by rendering and bisecting more points of t (at most `budget` renders; None: 4 per frame;
+        the walk's .renders says how many it took); None: even for slerp, uniform for lerp (whose
+        lesson is the middle frame, t = 0.5). Each caption shows its frame's t."""
         seed_a, seed_b = _two_seeds(seeds)
-        return interpolate.interpolate(self.manager, self._params(prompt, seed_a, **settings), seed_b,
-                                       interpolate.even_steps(frames), mode, prompt_b)
+        return interpolate.walk(self.manager, self._params(prompt, seed_a, **settings), seed_b, frames, mode,
+                                prompt_b, spacing, budget)
 
     def variation(self, prompt: str, seed: int, variation_seed: int, strength: float = 0.2,
                   **settings) -> Panel:

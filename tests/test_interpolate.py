@@ -1,12 +1,18 @@
 """Walks between seeds and prompts (seed 002): slerp stays on the noise's sphere, lerp cuts inside."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from conftest import PIXEL_TOLERANCE, max_diff
 
 from playground.exercises.interpolate import even_steps, lerp, slerp, walk_noise
+from playground.exercises.spacing import MIN_WIDTH, budget_for, distances, even_walk, pick, pixels
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "tiny-world"
 
 
 def test_slerp_keeps_the_norm_and_lerp_shrinks_the_middle():
@@ -24,7 +30,7 @@ def test_slerp_keeps_the_norm_and_lerp_shrinks_the_middle():
 
 
 def test_the_walks_ends_are_the_seeds_own_images(any_lab):
-    frames = any_lab.interpolate("a red car", seeds=(3, 4), frames=3)
+    frames = any_lab.interpolate("a red car", seeds=(3, 4), frames=3, spacing="uniform")
     assert [p.caption for p in frames] == ["slerp t=0.00", "slerp t=0.50", "slerp t=1.00"]
     assert max_diff(frames[0].image, any_lab.generate("a red car", seed=3).image) <= PIXEL_TOLERANCE
     assert max_diff(frames[2].image, any_lab.generate("a red car", seed=4).image) <= PIXEL_TOLERANCE
@@ -64,7 +70,116 @@ def test_walk_tab_returns_strip_gif_and_panels(lab):
     from playground.ui import interpolate as tab
     from playground.ui.shared import Labs
 
-    strip, gif, gallery, panels = tab.run_walk(Labs(lab), "a cat", "", 1, 2, 3, "lerp", **settings_for(lab))
+    strip, gif, gallery, panels = tab.run_walk(Labs(lab), "a cat", "", 1, 2, 3, "lerp", "uniform", **settings_for(lab))
     assert gif.endswith(".gif") and len(gallery) == 3 and strip.width >= 3 * panels[0].image.width
+    assert [p.caption for p in panels] == ["lerp t=0.00", "lerp t=0.50", "lerp t=1.00"]
+    # what the cost cap, the queue's ETA and a ZeroGPU call are told: an even walk's budget
+    assert tab.walk_images(3, "uniform", 32) == 3 and tab.walk_images(8, "even", 32) == 32
+    with pytest.raises(ValueError, match=r"renders must be at least the frames \(16\)"):
+        tab.walk_images(16, "even", 4)
     gallery, panels = tab.run_variation(Labs(lab), "a cat", 1, 2, 0.3, **settings_for(lab))
     assert [p.caption for p in panels] == ["seed 1", "variation 0.3 toward seed 2"]
+
+
+# ---------------------------------------------------------------- even spacing (equal image steps)
+def _sharp_turn(ts):
+    """A stand-in for the embedded model: a picture that drifts slowly, then turns within a
+    ten-thousandth of t (as a blurry scene snaps sharp), as grey images 0..255."""
+    turn = [0.5 * (1 + np.tanh((t - 0.4321) / 4e-4)) for t in ts]
+    return [Image.new("RGB", (8, 8), (int(round(30 * t + 150 * s)),) * 3) for t, s in zip(ts, turn)]
+
+
+def test_picking_frames_evens_out_steps_of_a_known_path():
+    xs = [0, 1, 2, 3, 10, 11, 20, 21, 30]  # positions along a line: distances add up
+    dist = distances([np.full(4, x, np.float32) for x in xs])
+    path, ratio = pick(dist, 4)
+    assert path == [0, 4, 6, 8] and ratio == pytest.approx(1.0)
+    assert pick(dist, 9)[0] == list(range(9))  # as many frames as candidates: all of them
+
+
+def test_an_even_walk_resolves_a_sharp_turn_and_keeps_both_ends():
+    calls = []
+
+    def render_ts(ts):
+        calls.append(list(ts))
+        return _sharp_turn(ts)
+
+    ts, images, facts = even_walk(render_ts, 8)
+    assert len(ts) == len(images) == 8 and ts[0] == 0.0 and ts[-1] == 1.0
+    assert all(x < y for x, y in zip(ts, ts[1:]))
+    assert calls[0] == even_steps(8)  # first the uniform walk, in one call
+    assert facts["renders"] == sum(map(len, calls)) <= budget_for(8) and facts["rounds"] == len(calls) - 1
+    steps = [distances([pixels(a), pixels(b)])[0, 1] for a, b in zip(images, images[1:])]
+    uniform = _sharp_turn(even_steps(8))
+    before = [distances([pixels(a), pixels(b)])[0, 1] for a, b in zip(uniform, uniform[1:])]
+    assert max(before) / np.median(before) > 10  # the turn is one step of the uniform walk
+    assert max(steps) / np.median(steps) <= 2  # spread over several frames of the even one
+    assert sum(0.432 < t < 0.4325 for t in ts) >= 2  # frames inside the turn
+
+
+def test_an_even_walk_stops_at_the_uniform_one_when_that_is_even():
+    calls = []
+
+    def render_ts(ts):
+        calls.append(ts)
+        return [Image.new("RGB", (4, 4), (int(200 * t),) * 3) for t in ts]
+
+    ts, _, facts = even_walk(render_ts, 6)
+    assert ts == even_steps(6) and facts["renders"] == 6 and len(calls) == 1
+
+
+def test_an_even_walk_leaves_a_cut_as_one_step_within_its_budget():
+    def render_ts(ts):  # a true jump at t = 0.3: no halving of t finds a picture in between
+        return [Image.new("RGB", (4, 4), (int(40 * t + (120 if t > 0.3 else 0)),) * 3) for t in ts]
+
+    ts, _, facts = even_walk(render_ts, 5, budget=40)
+    assert ts[0] == 0.0 and ts[-1] == 1.0 and len(ts) == 5
+    assert any(0.3 < t < 0.3 + 2 * MIN_WIDTH for t in ts)  # the cut found, to MIN_WIDTH ...
+    assert facts["renders"] < 40  # ... and left there: no renders spent past it
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(spacing="log"), "spacing must be one of even, uniform"),
+    (dict(budget=3, frames=4), "budget must be an integer in 4..256"),
+    (dict(budget=2.5), "budget must be an integer in 8..256"),
+])
+def test_spacing_errors_name_the_field(lab, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        lab.interpolate("a cat", **kwargs)
+
+
+def test_an_even_walk_on_a_pipeline_returns_its_frames_with_t_in_the_captions(lab):
+    walk = lab.interpolate("a red car", seeds=(3, 4), frames=4, budget=10, num_inference_steps=2)
+    assert len(walk) == 4 and walk.spacing == "even" and 4 <= walk.renders <= 10
+    ts = [p.params["t"] for p in walk]
+    assert ts[0] == 0.0 and ts[-1] == 1.0 and all(x < y for x, y in zip(ts, ts[1:]))
+    assert all(p.caption.startswith("slerp t=") and p.params["spacing"] == "even" for p in walk)
+    assert float(walk[1].caption.split("=")[1]) == pytest.approx(ts[1], abs=1e-2)
+    assert max_diff(walk[0].image, lab.generate("a red car", seed=3, num_inference_steps=2).image) <= PIXEL_TOLERANCE
+    assert lab.interpolate("a red car", seeds=(3, 4), frames=4, mode="lerp").spacing == "uniform"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not any((MODEL_DIR / "unet").glob("*.safetensors")), reason="models/tiny-world has no weights yet")
+def test_on_the_embedded_model_an_even_walk_steps_more_evenly_than_a_uniform_one():
+    """Seeds 0 and 1 at 64 px and 10 steps: with equal steps of t the picture holds, then turns
+    (largest step 2.5x the median); the even walk spreads the turn over its frames."""
+    from playground.lab import Lab
+
+    lab = Lab()
+    lab.progress = False
+    small = dict(frames=5, width=64, height=64, num_inference_steps=10)
+    uniform = lab.interpolate("a cat in a meadow", seeds=(0, 1), spacing="uniform", **small)
+    even = lab.interpolate("a cat in a meadow", seeds=(0, 1), spacing="even", budget=16, **small)
+
+    def evenness(walk):
+        vectors = [pixels(p.image) for p in walk]
+        steps = [distances([a, b])[0, 1] for a, b in zip(vectors, vectors[1:])]
+        return max(steps) / np.median(steps)
+
+    ts = [p.params["t"] for p in even]
+    assert len(even) == 5 and ts[0] == 0.0 and ts[-1] == 1.0 and all(x < y for x, y in zip(ts, ts[1:]))
+    assert max_diff(even[0].image, uniform[0].image) <= PIXEL_TOLERANCE  # both ends: the seeds' own images
+    assert max_diff(even[-1].image, uniform[-1].image) <= PIXEL_TOLERANCE
+    assert 5 < even.renders <= 16
+    assert evenness(even) < evenness(uniform) and evenness(even) <= 2

@@ -34,11 +34,15 @@ def attention_sides(lab: Lab, seeds: int) -> dict:
     return {"seeds": seeds, "share": hits / seeds}
 
 
+WALK_PROMPTS = ("a cat in a meadow", "a red car in a street at noon")
+
+
 def walks(lab: Lab, pairs: int) -> dict:
-    """Noise norms along both paths, image contrast of the middle frames, step evenness."""
+    """Noise norms along both paths, image contrast of the middle frames, step evenness in noise
+    and in images (walk_pair), over `pairs` seed pairs (2i, 2i+1) and two prompts in turn."""
     import torch
 
-    norm_dev, lerp_mid, contrast, step_ratio, noise_ratio = [], [], {"slerp": [], "lerp": []}, [], []
+    norm_dev, lerp_mid, noise_ratio, runs = [], [], [], []
     for i in range(pairs):
         a, b = (torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(s)) for s in (2 * i, 2 * i + 1))
         lo, hi = sorted(float(x.norm()) for x in (a, b))
@@ -48,18 +52,52 @@ def walks(lab: Lab, pairs: int) -> dict:
         path = [slerp(t, a, b) for t in even_steps(8)]
         noise_steps = [float((x - y).norm()) for x, y in zip(path[1:], path)]
         noise_ratio.append(max(noise_steps) / float(np.median(noise_steps)))
-        for mode in ("slerp", "lerp"):
-            frames = lab.interpolate("a cat in a meadow", seeds=(2 * i, 2 * i + 1), frames=8, mode=mode)
-            grey = [np.asarray(p.image.convert("L"), float) for p in frames]
-            contrast[mode].append(float(np.mean([g.std() for g in grey[3:5]]) / np.mean([grey[0].std(), grey[-1].std()])))
-            if mode == "slerp":
-                steps = [np.abs(x - y).mean() for x, y in zip(grey[1:], grey)]
-                step_ratio.append(max(steps) / max(np.median(steps), 1e-9))
+        runs.append(walk_pair(lab, WALK_PROMPTS[i % 2], (2 * i, 2 * i + 1)))
     return {"pairs": pairs, "slerp_max_norm_deviation": max(max(d) for d in norm_dev),
             "lerp_middle_norm_ratio": float(np.mean(lerp_mid)),
-            "middle_contrast_vs_ends": {k: float(np.mean(v)) for k, v in contrast.items()},
+            "middle_contrast_vs_ends": {m: float(np.mean([r["contrast"][m] for r in runs])) for m in ("slerp", "lerp")},
             "slerp_noise_max_step_over_median": float(max(noise_ratio)),
-            "slerp_image_max_step_over_median": float(max(step_ratio))}
+            "image_steps_per_pair": runs, "image_steps": step_summary(runs)}
+
+
+def step_ratio(panels, colour: bool) -> float:
+    """A walk's largest consecutive-frame mean absolute difference over the median one."""
+    pics = [np.asarray(p.image.convert("RGB" if colour else "L"), float) for p in panels]
+    steps = [np.abs(x - y).mean() for x, y in zip(pics[1:], pics)]
+    return float(max(steps) / max(np.median(steps), 1e-9))
+
+
+def walk_pair(lab: Lab, prompt: str, seeds: tuple[int, int]) -> dict:
+    """8-frame walks of one seed pair: slerp and lerp at equal steps of t (the middle frames'
+    contrast; t = 0.5 is lerp's quietest noise), and slerp at even image steps. For both slerp
+    walks: max image step / median step in grey levels and in RGB, renders, wall seconds."""
+    out = {"prompt": prompt, "seeds": list(seeds), "contrast": {}}
+    for mode, spacing in (("slerp", "uniform"), ("lerp", "uniform"), ("slerp", "even")):
+        start = time.perf_counter()
+        walk = lab.interpolate(prompt, seeds=seeds, frames=8, mode=mode, spacing=spacing)
+        seconds = time.perf_counter() - start
+        if spacing == "uniform":
+            grey = [np.asarray(p.image.convert("L"), float) for p in walk]
+            out["contrast"][mode] = float(np.mean([g.std() for g in grey[3:5]]) / np.mean([grey[0].std(), grey[-1].std()]))
+        if mode == "slerp":
+            out[spacing] = {"grey": step_ratio(walk, colour=False), "rgb": step_ratio(walk, colour=True),
+                            "renders": walk.renders, "seconds": seconds, "t": [p.params["t"] for p in walk]}
+    print(f"walk {seeds} {prompt!r}: image max/median step (grey, rgb) " + "; ".join(
+        f"{s} {out[s]['grey']:.2f}, {out[s]['rgb']:.2f} in {out[s]['renders']} renders, {out[s]['seconds']:.0f} s"
+        for s in ("uniform", "even")), flush=True)
+    return out
+
+
+def step_summary(runs: list[dict]) -> dict:
+    """Per spacing: max and median over pairs of each figure, and the share of walks within 2x."""
+    out = {}
+    for spacing in ("uniform", "even"):
+        rows = [r[spacing] for r in runs]
+        out[spacing] = {f"{k}_{stat}": float(fn([row[k] for row in rows]))
+                        for k in ("grey", "rgb", "renders", "seconds") for stat, fn in (("max", np.max), ("median", np.median))}
+        for k in ("grey", "rgb"):
+            out[spacing][f"share_within_2_{k}"] = float(np.mean([row[k] <= 2.0 for row in rows]))
+    return out
 
 
 def negation(lab: Lab, seeds: int) -> dict:
@@ -95,7 +133,7 @@ def costs(lab: Lab, runs: int) -> dict:
         return float(np.median(times))
     plain = median(lambda: lab.generate("a ginger cat on the left, in a meadow", seed=1))
     attention = median(lambda: lab.attention_maps("a ginger cat on the left, in a meadow", seed=1))
-    walk = median(lambda: lab.interpolate("a cat", seeds=(1, 2), frames=4))
+    walk = median(lambda: lab.interpolate("a cat", seeds=(1, 2), frames=4, spacing="uniform"))
     grid4 = median(lambda: lab.seed_grid("a cat", seeds=range(4)))
     return {"cpu_s_plain_image": plain, "attention_overhead": attention / plain - 1,
             "walk_extra_cpu_s_per_image": (walk - grid4) / 4}
@@ -110,8 +148,20 @@ TARGETS = [  # (row, value, passes)
      lambda v: True),
     ("walks: slerp noise max step / median", lambda r: r["walks"]["slerp_noise_max_step_over_median"],
      lambda v: v <= 2.0),
-    ("walks: slerp image max step / median", lambda r: r["walks"]["slerp_image_max_step_over_median"],
+    ("walks: image step max/median, uniform (grey)", lambda r: r["walks"]["image_steps"]["uniform"]["grey_max"],
      lambda v: v <= 2.0),
+    ("walks: image step max/median, uniform (rgb)", lambda r: r["walks"]["image_steps"]["uniform"]["rgb_max"],
+     lambda v: v <= 2.0),
+    ("walks: image step max/median, even (grey)", lambda r: r["walks"]["image_steps"]["even"]["grey_max"],
+     lambda v: v <= 2.0),
+    ("walks: image step max/median, even (rgb)", lambda r: r["walks"]["image_steps"]["even"]["rgb_max"],
+     lambda v: v <= 2.0),
+    ("walks: even walks within 2x (grey, share)", lambda r: r["walks"]["image_steps"]["even"]["share_within_2_grey"],
+     lambda v: v == 1.0),
+    ("walks: even walks within 2x (rgb, share)", lambda r: r["walks"]["image_steps"]["even"]["share_within_2_rgb"],
+     lambda v: v == 1.0),
+    ("walks: even walk renders (8 frames, max)", lambda r: r["walks"]["image_steps"]["even"]["renders_max"],
+     lambda v: True),
     ("inpaint: outside mean change", lambda r: r["inpaint"]["outside_mean_change"], lambda v: v <= 2 / 255),
     ("inpaint: inside follows the prompt", lambda r: r["inpaint"]["follows_prompt"], lambda v: v >= 0.7),
     ("attention: overhead over a plain image", lambda r: r["costs"]["attention_overhead"], lambda v: v <= 0.3),

@@ -69,9 +69,9 @@ EXERCISES = (
              "its cross-attention summed over layers, heads and steps (DAAM); stop words faded",
              "attention_maps", attention, ("attention",)),
     Exercise("interpolate", "Walks", "seed 002", "frames between two seeds' starting noise (slerp along the "
-             "sphere, or lerp through it) and optionally two prompts, as a strip and a GIF; a variation "
-             "seed is the walk stopped early", "interpolate", interpolate, ("interpolate", "variation"),
-             seed=False),
+             "sphere, or lerp through it) and optionally two prompts, at equal steps of the picture or of t, "
+             "as a strip and a GIF; a variation seed is the walk stopped early", "interpolate", interpolate,
+             ("interpolate", "variation"), seed=False),
     Exercise("negation", "Negation", "seed 004", "the prompt, the prompt with \"no <thing>\" written in, and <thing> "
              "as the negative prompt, on one seed; with the embedded model, how often each shows the thing over "
              "many seeds", "negation", negation, ("negation", "negation_count")),

@@ -1,5 +1,9 @@
 """Walks tab (seed 002): frames between two seeds' noise (slerp or lerp), optionally two
-prompts, as a strip and a GIF; and a variation, the same walk stopped after a small step."""
+prompts, as a strip and a GIF; and a variation, the same walk stopped after a small step.
+
+Spacing "even" places the frames at equal steps of the picture: the exercise renders and halves
+more points of t where it changes fast, up to the Renders slider's count in all. That count is
+what the request cost cap, the queue's ETA and a ZeroGPU call's duration are told."""
 from __future__ import annotations
 
 from functools import partial
@@ -14,13 +18,25 @@ from playground.ui.tokens import prompt_box
 from playground.ui.values import as_int, seed_value, slider
 
 MODES = [("slerp: along the sphere", "slerp"), ("lerp: a straight line", "lerp")]
+SPACINGS = [("even: equal steps of the picture", "even"), ("uniform: equal steps of t", "uniform")]
+def walk_images(frames, spacing, renders) -> int:
+    """Images a walk request renders: its frames, or for an even walk its renders."""
+    frames = as_int(frames, "frames")
+    if spacing == "uniform":
+        return frames
+    renders = as_int(renders, "renders")
+    if renders < frames:
+        raise ValueError(f"renders must be at least the frames ({frames}) for an even walk, got {renders}")
+    return renders
 
 
-def run_walk(labs: Labs, prompt, prompt_b, seed_a, seed_b, frames, mode,
+def run_walk(labs: Labs, prompt, prompt_b, seed_a, seed_b, frames, mode, spacing="even", renders=32,
              progress=gr.Progress(track_tqdm=True), **settings):
     lab, kw = lab_call(labs, settings)
-    panels = lab.interpolate(prompt, seeds=(seed_value(seed_a), seed_value(seed_b)), frames=as_int(frames, "frames"),
-                             mode=mode, prompt_b=str(prompt_b or "").strip() or None, **kw)
+    frames = as_int(frames, "frames")
+    budget = None if spacing == "uniform" else walk_images(frames, spacing, renders)
+    panels = lab.interpolate(prompt, seeds=(seed_value(seed_a), seed_value(seed_b)), frames=frames, mode=mode,
+                             prompt_b=str(prompt_b or "").strip() or None, spacing=spacing, budget=budget, **kw)
     warn_truncated(panels)
     return lab.compose(panels), save_gif(panels), gallery_items(panels), panels
 
@@ -38,7 +54,9 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("interpolate")
     gr.Markdown("**Walking between seeds.** A seed is a point of noise; nearby noise makes related images. "
                 "Walk from one seed to another along the sphere the noise lives on (slerp), then along a "
-                "straight line (lerp) and compare the middle frames.")
+                "straight line (lerp) and compare the middle frames. Equal steps of t can leave the picture "
+                "still for frames and then jump: even spacing renders more points where it changes fast and "
+                "shows frames at equal steps of the picture (each caption gives its t).")
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=3)
         prompt_b = prompt_box(labs, f"{ex.id}_b", label="Second prompt (optional: walk the text too)", value=preset["prompt_b"],
@@ -49,6 +67,9 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
         seed_b = gr.Number(label="End seed", value=preset["seeds"][1], precision=0, minimum=0, maximum=SEED_MAX)
         frames = gr.Slider(**slider(preset, "frames"), value=preset["frames"], label="Frames")
         mode = gr.Radio(MODES, value=preset["mode"], label="Path")
+        spacing = gr.Radio(SPACINGS, value=preset["spacing"], label="Spacing")
+        renders = gr.Slider(**slider(preset, "renders"), value=preset["renders"],
+                            label="Renders for even spacing (more: more even, slower)")
     run = gr.Button("Walk", variant="primary")
     strip = gr.Image(label="The walk", type="pil", format="png", interactive=False,
                      elem_classes=["pixelated", "upscale"])
@@ -63,8 +84,10 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
         strength = gr.Slider(**slider(preset, "variation_strength"), value=preset["variation_strength"],
                              label="Variation strength (0 = the start seed's image, 1 = the end seed's)")
         vary = gr.Button("Make a variation (shown under Frames, beside the start seed's image)")
-    model_event(shared, run.click, partial(run_walk, labs), [prompt, prompt_b, seed_a, seed_b, frames, mode],
-                [strip, gif, gallery, panels], api_name="interpolate")
+    model_event(shared, run.click, partial(run_walk, labs),
+                [prompt, prompt_b, seed_a, seed_b, frames, mode, spacing, renders], [strip, gif, gallery, panels],
+                api_name="interpolate",
+                images=lambda prompt, prompt_b, a, b, frames, mode, spacing, renders: walk_images(frames, spacing, renders))
     model_event(shared, vary.click, partial(run_variation, labs), [prompt, seed_a, seed_b, strength],
                 [gallery, panels], api_name="variation")
     return {"prompt": prompt, "seed": seed_a}
