@@ -7,6 +7,8 @@ test is skipped on a developer machine and fails under CI (CI=true), so CI canno
 """
 from __future__ import annotations
 
+import json
+
 import os
 import shutil
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from playground.export import PORTFOLIO_CHUNK
 from playground.ui.catalog import EXERCISES
 
 from test_app import serve_app
@@ -133,6 +136,9 @@ def test_student_path_triptych_portfolio_export(page, tmp_path):
     target = tmp_path / "portfolio.png"
     info.value.save_as(target)
     page.screenshot(path=str(shots / "portfolio-exported.png"), full_page=True)
-    text = Image.open(target).info.get("parameters", "")
-    assert "Steps: " in text and "Seed: 7" in text and "CFG scale: 15" in text, text[:300]
+    info = Image.open(target).info
+    text = info.get("parameters", "")  # the first panel, as AUTOMATIC1111 reads one generation
+    assert "Steps: " in text and "Seed: 7" in text and "CFG scale: 1," in text, text[:300]
+    panels = json.loads(info[PORTFOLIO_CHUNK])["panels"]  # every panel is in the JSON chunk
+    assert [float(p["params"]["guidance_scale"]) for p in panels][-1] == 15.0
     print(f"\nscreenshots: {shots}")
