@@ -81,3 +81,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.integration)
         else:
             item.add_marker(pytest.mark.fast)
+
+
+@pytest.fixture
+def toasts(monkeypatch):
+    """Every gr.Info / gr.Warning message, as the browser would receive it."""
+    import gradio as gr
+
+    seen = []
+    monkeypatch.setattr(gr, "Info", lambda message, *a, **k: seen.append(message))
+    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: seen.append(message))
+    return seen

@@ -20,14 +20,6 @@ A1111 = ("a castle, oil painting\nNegative prompt: blurry\nSteps: 20, Sampler: D
          "CFG scale: 7, Seed: 12345678901, Size: 1024x768, Model: sd_xl_base")
 
 
-@pytest.fixture
-def toasts(monkeypatch):
-    seen = []
-    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: seen.append(message))
-    monkeypatch.setattr(gr, "Info", lambda message, *a, **k: seen.append(message))
-    return seen
-
-
 class FakeLab:
     MAX = {"tiny-world": 256, "stabilityai/sdxl-turbo": 1024}
 

@@ -13,7 +13,6 @@ import threading
 import time
 import types
 
-import gradio as gr
 import pytest
 from PIL import Image
 
@@ -26,15 +25,6 @@ from playground.ui import bandit, fair, keep, panels, restore, shared, upkeep, v
 
 def panel(i=0, size=16) -> Panel:
     return Panel(Image.new("RGB", (size, size), (i % 256, 0, 0)), f"cell {i}", {"prompt": "a cat", "seed": i})
-
-
-@pytest.fixture
-def toasts(monkeypatch):
-    """Every gr.Info / gr.Warning message, as the browser would receive it."""
-    seen = []
-    monkeypatch.setattr(gr, "Info", lambda message, *a, **k: seen.append(message))
-    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: seen.append(message))
-    return seen
 
 
 # ---------------------------------------------------------------- 5. malformed values

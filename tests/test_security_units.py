@@ -46,15 +46,6 @@ def panel(i=0, size=16) -> Panel:
     return Panel(Image.new("RGB", (size, size), (i % 256, 0, 0)), f"cell {i}", {"prompt": "a cat", "seed": i})
 
 
-@pytest.fixture
-def toasts(monkeypatch):
-    """Every gr.Info / gr.Warning message, as the browser would receive it."""
-    seen = []
-    monkeypatch.setattr(gr, "Info", lambda message, *a, **k: seen.append(message))
-    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: seen.append(message))
-    return seen
-
-
 # ---------------------------------------------------------------- 1. text chunks
 @pytest.mark.parametrize("line", ["x" * 200_000, "ab: " * 50_000, 'k: "x, ' * 30_000, "-" * 100_000 + ":"],
                          ids=["no pairs", "empty values", "unclosed quotes", "no word"])
