@@ -115,6 +115,7 @@ def test_an_even_walk_resolves_a_sharp_turn_and_keeps_both_ends():
     assert max(before) / np.median(before) > 10  # the turn is one step of the uniform walk
     assert max(steps) / np.median(steps) <= 2  # spread over several frames of the even one
     assert sum(0.432 < t < 0.4325 for t in ts) >= 2  # frames inside the turn
+    assert facts["cuts"] == []  # a steep but smooth turn is no cut
 
 
 def test_an_even_walk_stops_at_the_uniform_one_when_that_is_even():
@@ -136,6 +137,20 @@ def test_an_even_walk_leaves_a_cut_as_one_step_within_its_budget():
     assert ts[0] == 0.0 and ts[-1] == 1.0 and len(ts) == 5
     assert any(0.3 < t < 0.3 + 2 * MIN_WIDTH for t in ts)  # the cut found, to MIN_WIDTH ...
     assert facts["renders"] < 40  # ... and left there: no renders spent past it
+    jump = next(k for k, t in enumerate(ts) if t > 0.3)
+    assert facts["cuts"] == [jump]  # ... and named: the frame reached across it
+    assert facts["ratio"] > 2 and facts["ratio_between_cuts"] <= 2  # the rest of the walk is even
+
+
+def test_a_frame_past_a_cut_says_so_in_its_caption(lab):
+    from playground.exercises.interpolate import Walk, walk_panels
+
+    params = lab._params("a red car", 3)
+    images = [Image.new("RGB", (8, 8), (v,) * 3) for v in (0, 10, 200, 210)]
+    facts = Walk.facts("even", renders=30, cuts=[2], ratio_between_cuts=1.0)
+    walk = walk_panels(lab.manager, params, 4, "slerp", None, [0.0, 0.3, 0.300004, 1.0], images, facts)
+    assert [p.caption.endswith("(jump)") for p in walk] == [False, False, True, False]
+    assert walk.cuts == [2] and walk.ratio_between_cuts == 1.0
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -60,11 +60,13 @@ def walks(lab: Lab, pairs: int) -> dict:
             "image_steps_per_pair": runs, "image_steps": step_summary(runs)}
 
 
-def step_ratio(panels, colour: bool) -> float:
-    """A walk's largest consecutive-frame mean absolute difference over the median one."""
+def step_ratio(panels, colour: bool, skip=()) -> float:
+    """A walk's largest consecutive-frame mean absolute difference over the median one; steps
+    into the frames in `skip` (cuts) are left out of the largest, not of the median."""
     pics = [np.asarray(p.image.convert("RGB" if colour else "L"), float) for p in panels]
     steps = [np.abs(x - y).mean() for x, y in zip(pics[1:], pics)]
-    return float(max(steps) / max(np.median(steps), 1e-9))
+    kept = [d for k, d in enumerate(steps, start=1) if k not in skip] or [0.0]
+    return float(max(kept) / max(np.median(steps), 1e-9))
 
 
 def walk_pair(lab: Lab, prompt: str, seeds: tuple[int, int]) -> dict:
@@ -81,10 +83,13 @@ def walk_pair(lab: Lab, prompt: str, seeds: tuple[int, int]) -> dict:
             out["contrast"][mode] = float(np.mean([g.std() for g in grey[3:5]]) / np.mean([grey[0].std(), grey[-1].std()]))
         if mode == "slerp":
             out[spacing] = {"grey": step_ratio(walk, colour=False), "rgb": step_ratio(walk, colour=True),
-                            "renders": walk.renders, "seconds": seconds, "t": [p.params["t"] for p in walk]}
+                            "renders": walk.renders, "seconds": seconds, "t": [p.params["t"] for p in walk],
+                            "cuts": len(walk.cuts), "grey_between_cuts": step_ratio(walk, False, walk.cuts),
+                            "rgb_between_cuts": step_ratio(walk, True, walk.cuts)}
     print(f"walk {seeds} {prompt!r}: image max/median step (grey, rgb) " + "; ".join(
         f"{s} {out[s]['grey']:.2f}, {out[s]['rgb']:.2f} in {out[s]['renders']} renders, {out[s]['seconds']:.0f} s"
-        for s in ("uniform", "even")), flush=True)
+        for s in ("uniform", "even")) + f"; cuts {out['even']['cuts']}, between them "
+        f"{out['even']['grey_between_cuts']:.2f}, {out['even']['rgb_between_cuts']:.2f}", flush=True)
     return out
 
 
@@ -95,6 +100,11 @@ def step_summary(runs: list[dict]) -> dict:
         rows = [r[spacing] for r in runs]
         out[spacing] = {f"{k}_{stat}": float(fn([row[k] for row in rows]))
                         for k in ("grey", "rgb", "renders", "seconds") for stat, fn in (("max", np.max), ("median", np.median))}
+        if spacing == "even":
+            for k in ("grey_between_cuts", "rgb_between_cuts"):
+                out[spacing][f"{k}_max"] = float(np.max([row[k] for row in rows]))
+                out[spacing][f"share_within_2_{k}"] = float(np.mean([row[k] <= 2.0 for row in rows]))
+            out[spacing]["walks_with_cuts"] = int(sum(row["cuts"] > 0 for row in rows))
         for k in ("grey", "rgb"):
             out[spacing][f"share_within_2_{k}"] = float(np.mean([row[k] <= 2.0 for row in rows]))
     return out
@@ -160,6 +170,12 @@ TARGETS = [  # (row, value, passes)
      lambda v: v == 1.0),
     ("walks: even walks within 2x (rgb, share)", lambda r: r["walks"]["image_steps"]["even"]["share_within_2_rgb"],
      lambda v: v == 1.0),
+    ("walks: even, steps between cuts max/median (grey)",
+     lambda r: r["walks"]["image_steps"]["even"].get("grey_between_cuts_max"), lambda v: v is not None and v <= 2.0),
+    ("walks: even, steps between cuts max/median (rgb)",
+     lambda r: r["walks"]["image_steps"]["even"].get("rgb_between_cuts_max"), lambda v: v is not None and v <= 2.0),
+    ("walks: even walks with a cut (count)", lambda r: r["walks"]["image_steps"]["even"].get("walks_with_cuts"),
+     lambda v: True),
     ("walks: even walk renders (8 frames, max)", lambda r: r["walks"]["image_steps"]["even"]["renders_max"],
      lambda v: True),
     ("inpaint: outside mean change", lambda r: r["inpaint"]["outside_mean_change"], lambda v: v <= 2 / 255),

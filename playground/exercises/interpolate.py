@@ -32,16 +32,19 @@ class Walk(list):
     an even walk its largest image step over its median step (ratio) and every t rendered."""
 
     def __init__(self, panels: Sequence[Panel], spacing: str, renders: int, rounds: int = 0,
-                 ratio: float | None = None, candidates: Sequence[float] = ()):
+                 ratio: float | None = None, candidates: Sequence[float] = (), cuts: Sequence[int] = (),
+                 ratio_between_cuts: float | None = None):
         super().__init__(panels)
         self.spacing, self.renders, self.rounds = spacing, renders, rounds
         self.ratio, self.candidates = ratio, list(candidates)
+        self.cuts, self.ratio_between_cuts = list(cuts), ratio_between_cuts
 
     @staticmethod
     def facts(spacing: str, renders: int, rounds: int = 0, ratio: float | None = None,
-              candidates: Sequence[float] = ()) -> dict:
+              candidates: Sequence[float] = (), cuts: Sequence[int] = (),
+              ratio_between_cuts: float | None = None) -> dict:
         return {"spacing": spacing, "renders": renders, "rounds": rounds, "ratio": ratio,
-                "candidates": list(candidates)}
+                "candidates": list(candidates), "cuts": list(cuts), "ratio_between_cuts": ratio_between_cuts}
 
 
 def lerp(t: float, a, b):
@@ -178,9 +181,11 @@ def walk(manager, params: GenerationParams, seed_b: int, frames: int, mode: str 
 
 def walk_panels(manager, params: GenerationParams, seed_b: int, mode: str, prompt_b: str | None,
                 ts: Sequence[float], images: Sequence, facts: dict) -> Walk:
-    """The panels, each captioned with its t (as many decimals as tell neighbours apart)."""
+    """The panels, each captioned with its t (as many decimals as tell neighbours apart); a frame
+    reached across a cut (the picture jumps there, however finely t is cut) says so."""
     extra = {"seed_b": seed_b, "mode": mode, **({"prompt_b": prompt_b} if prompt_b is not None else {})}
     if facts["spacing"] == "even":
         extra["spacing"] = "even"
-    return Walk([make_panel(manager, params, img, f"{mode} t={shown}", t=round(t, 8), **extra)
-                 for t, shown, img in zip(ts, t_captions(ts), images)], **facts)
+    return Walk([make_panel(manager, params, img, f"{mode} t={shown}" + (" (jump)" if k in facts["cuts"] else ""),
+                            t=round(t, 8), **extra)
+                 for k, (t, shown, img) in enumerate(zip(ts, t_captions(ts), images))], **facts)

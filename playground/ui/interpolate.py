@@ -56,7 +56,8 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 "Walk from one seed to another along the sphere the noise lives on (slerp), then along a "
                 "straight line (lerp) and compare the middle frames. Equal steps of t can leave the picture "
                 "still for frames and then jump: even spacing renders more points where it changes fast and "
-                "shows frames at equal steps of the picture (each caption gives its t).")
+                "shows frames at equal steps of the picture (each caption gives its t; \"(jump)\" marks a frame "
+                "past a point where the picture jumps however finely t is cut).")
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=3)
         prompt_b = prompt_box(labs, f"{ex.id}_b", label="Second prompt (optional: walk the text too)", value=preset["prompt_b"],
