@@ -81,6 +81,23 @@ def test_walk_tab_returns_strip_gif_and_panels(lab):
     assert [p.caption for p in panels] == ["seed 1", "variation 0.3 toward seed 2"]
 
 
+def test_the_walk_tab_tells_where_the_picture_jumps(lab, monkeypatch, toasts):
+    from test_ui_helpers import settings_for
+
+    from playground.exercises.interpolate import Walk
+    from playground.ui import interpolate as tab
+    from playground.ui.shared import Labs
+
+    made = lab.interpolate("a cat", seeds=(1, 2), frames=3, spacing="uniform")
+    monkeypatch.setattr(type(lab), "interpolate", lambda self, *a, **k: Walk(list(made), "even", 20, cuts=[2]))
+    tab.run_walk(Labs(lab), "a cat", "", 1, 2, 3, "slerp", "even", 20, **settings_for(lab))
+    assert any("jumps at 1 place" in t for t in toasts)
+    toasts.clear()
+    monkeypatch.setattr(type(lab), "interpolate", lambda self, *a, **k: Walk(list(made), "even", 20))
+    tab.run_walk(Labs(lab), "a cat", "", 1, 2, 3, "slerp", "even", 20, **settings_for(lab))
+    assert not any("jumps" in t for t in toasts)
+
+
 # ---------------------------------------------------------------- even spacing (equal image steps)
 def _sharp_turn(ts):
     """A stand-in for the embedded model: a picture that drifts slowly, then turns within a

@@ -13,6 +13,7 @@ import numpy as np
 from playground.world.scene import sample_scene
 from workshop.captions import caption
 from workshop.render import outline_view, render
+from workshop.sketch_views import scene_drawing
 
 
 def make_batch(n: int, seed: int, size: int = 128):
@@ -28,21 +29,30 @@ def make_batch(n: int, seed: int, size: int = 128):
     return images, captions, scenes
 
 
+def sketch_view(scene, rng, drawings: float) -> np.ndarray:
+    """A scene's view for sketch training: a person-style drawing of it a `drawings` share of
+    the time, else its outline view."""
+    return scene_drawing(scene, rng) if rng.random() < drawings else outline_view(scene)
+
+
 def _render_chunk(args):
-    n, seed, k, outlines = args
+    n, seed, k, outlines, drawings = args
     images, _, scenes = make_batch(n, seed)
     rng = np.random.default_rng(seed + 1_000_003)
     captions = [[caption(s, rng) for _ in range(k)] for s in scenes]
-    return images, captions, np.stack([outline_view(s) for s in scenes]) if outlines else None
+    if not outlines:
+        return images, captions, None
+    views = np.random.default_rng(seed + 2_000_003)  # its own stream: the captions stay as they were
+    return images, captions, np.stack([sketch_view(s, views, drawings) for s in scenes])
 
 
 def render_dataset(cfg, outlines: bool = False):
     """All cfg.scenes scenes (cfg: a workshop.training.Config) as uint8 (N, 128, 128, 3) plus
-    cfg.captions_per_scene captions for each, and with `outlines` each scene's outline view
-    (else None)."""
+    cfg.captions_per_scene captions for each, and with `outlines` each scene's sketch view
+    (outline view, or for a cfg.scribble_drawings share a person-style drawing; else None)."""
     chunk = 2000
     jobs = [(min(chunk, cfg.scenes - i), cfg.seed * 7919 + i // chunk, cfg.captions_per_scene,
-             outlines) for i in range(0, cfg.scenes, chunk)]
+             outlines, cfg.scribble_drawings) for i in range(0, cfg.scenes, chunk)]
     with ProcessPoolExecutor(cfg.workers) as pool:
         parts = list(pool.map(_render_chunk, jobs))
     images = np.concatenate([p[0] for p in parts])

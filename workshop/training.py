@@ -40,6 +40,10 @@ class Config:
     # hand sketches better (95% -> 97-98%) but followed the strokes less closely (F1 0.67 ->
     # 0.64); see the model card.
     scribble_sketch: float = 0.0
+    # Share of those sketch views that are drawings of the scene as a person draws one
+    # (workshop.sketch_views: icons, a ground line, a sun), not its outlines: the person
+    # drawings the app's sketch pad gets looked like no map the net had seen (issue 10).
+    scribble_drawings: float = 0.0
     max_minutes: float = 0.0      # >0: stop a part early, keep what it learnt (safety net)
     seed: int = 0
     log_every: int = 250

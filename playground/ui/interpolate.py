@@ -13,7 +13,7 @@ import gradio as gr
 from playground.params import SEED_MAX, load_preset
 from playground.ui.denoising import save_gif
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
-from playground.ui.shared import Labs, Shared, lab_call, model_event
+from playground.ui.shared import Labs, Shared, info, lab_call, model_event
 from playground.ui.tokens import prompt_box
 from playground.ui.values import as_int, seed_value, slider
 
@@ -38,6 +38,9 @@ def run_walk(labs: Labs, prompt, prompt_b, seed_a, seed_b, frames, mode, spacing
     panels = lab.interpolate(prompt, seeds=(seed_value(seed_a), seed_value(seed_b)), frames=frames, mode=mode,
                              prompt_b=str(prompt_b or "").strip() or None, spacing=spacing, budget=budget, **kw)
     warn_truncated(panels)
+    if panels.cuts:  # the strip's uneven step is the sampler's, not the spacing's: say so
+        info(f"The picture jumps at {len(panels.cuts)} place(s), marked (jump): there noise a hair apart "
+             "gives two different pictures, so no spacing can show a frame in between.")
     return lab.compose(panels), save_gif(panels), gallery_items(panels), panels
 
 
