@@ -143,3 +143,43 @@ def test_a_miniature_run_on_a_model_folder_writes_every_measure(tmp_path):
     status = check_rows(r["checks"])  # every PASS / FAIL follows from its value and target
     assert sum(f.startswith("person drawings:") for f in status) == 4
     assert Image.open(png).size == (4 * 4 * 128, 128)
+
+
+# ---------------------------------------------------------------- person-style drawings of world scenes
+def test_a_scene_drawing_puts_its_strokes_where_the_render_puts_the_scene():
+    """workshop.sketch_views: the scribble net's person-style training views. Each is pen
+    strokes on paper, the same for the same seed, with ink over the subject the render drew
+    and a line near the render's horizon when the setting line is drawn."""
+    from workshop.dataset import make_batch
+    from workshop.render import render
+    from workshop.sketch_views import scene_drawing
+    from workshop.subjects import subject_box
+
+    _, _, scenes = make_batch(24, seed=3)
+    for scene in scenes:
+        a = scene_drawing(scene, np.random.default_rng(7))
+        assert np.array_equal(a, scene_drawing(scene, np.random.default_rng(7)))
+        grey = a.mean(axis=2)
+        assert a.shape == (128, 128, 3) and (grey > 200).mean() > 0.75 and (grey < 128).mean() > 0.005
+        assert looks_like_sketch(a)
+        if scene.subject != "none":
+            x0, y0, x1, y1 = (min(127, max(0, round(v * 128))) for v in subject_box(scene))
+            inside = grey[y0:y1 + 1, x0:x1 + 1]
+            assert (inside < 128).mean() > (grey < 128).mean(), scene  # denser ink where the subject is
+    layout = {}
+    render(scenes[0], 32, layout)
+    assert set(layout) == {"horizon", "ground", "sun"} and 0.5 < layout["horizon"] < 0.7
+
+
+def test_sketch_views_mix_outlines_and_drawings_by_share():
+    from workshop.dataset import make_batch, sketch_view
+    from workshop.render import outline_view
+
+    _, _, scenes = make_batch(40, seed=4)
+    rng = np.random.default_rng(0)
+    views = [sketch_view(s, rng, 0.5) for s in scenes]
+    drawn = [looks_like_sketch(v) and (v.mean(axis=2) > 200).mean() > 0.75 for v in views]
+    assert 0.25 < np.mean(drawn) < 0.75  # about half are pen drawings ...
+    outlines = [np.array_equal(v, outline_view(s)) for v, s in zip(views, scenes)]
+    assert all(o != d for o, d in zip(outlines, drawn))  # ... the rest the scenes' outline views
+    assert all(np.array_equal(sketch_view(s, rng, 0.0), outline_view(s)) for s in scenes[:3])
