@@ -1,0 +1,179 @@
+"""Three drawings made in the app's own sketch pad, and what the ControlNet tab makes of them
+(issue 10): `python -m workshop.pad_sketches [--out models/tiny-world/sketches]`.
+
+Starts `python app.py` (the embedded model) on a free loopback port, opens it in Debian's
+chromium through Playwright (bash .ci/browser-setup.sh installs both), and in the ControlNet tab
+draws a house, a mountain ridge and a car with the mouse, stroke by stroke, as a student would
+(the pad's default 6 px brush, the default detector for sketches), types a caption, runs the
+tab at its default scales and saves what the page shows: the drawing as the pad holds it, the
+control map and every output panel, plus one sheet of all three rows (sheet.png).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from workshop.model import MODEL_DIR, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
+def circle(cx, cy, r, n=24):
+    return [(cx + r * np.cos(a), cy + r * np.sin(a)) for a in np.linspace(0, 2 * np.pi, n)]
+
+
+# Strokes in the pad's 0..1 coordinates (y down), drawn the way people draw these things.
+SKETCHES = {
+    "house": ("a red house in a meadow on a sunny day", [
+        [(0.05, 0.8), (0.95, 0.8)],                                       # ground
+        [(0.3, 0.5), (0.3, 0.8), (0.62, 0.8), (0.62, 0.5), (0.3, 0.5)],   # walls
+        [(0.27, 0.52), (0.46, 0.3), (0.65, 0.52)],                        # roof
+        [(0.42, 0.8), (0.42, 0.65), (0.5, 0.65), (0.5, 0.8)],             # door
+        circle(0.8, 0.18, 0.06),                                          # sun
+    ]),
+    "ridge": ("mountains at sunset", [
+        [(0.02, 0.62), (0.2, 0.35), (0.33, 0.5), (0.52, 0.22), (0.7, 0.48), (0.82, 0.36), (0.98, 0.6)],
+        [(0.02, 0.78), (0.98, 0.78)],
+        circle(0.25, 0.15, 0.05),
+    ]),
+    "car": ("a blue car in a city at noon", [
+        [(0.02, 0.82), (0.98, 0.82)],
+        [(0.2, 0.58), (0.2, 0.74), (0.8, 0.74), (0.8, 0.58), (0.2, 0.58)],   # body
+        [(0.32, 0.58), (0.4, 0.44), (0.62, 0.44), (0.7, 0.58)],              # cabin
+        circle(0.33, 0.76, 0.06), circle(0.67, 0.76, 0.06),                 # wheels
+    ]),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int) -> subprocess.Popen:
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the app did not start within 2 minutes")
+
+
+def paper(block, canvas) -> dict:
+    """Where the pad's 384 px paper sits on the page: centred in the canvas element, at the
+    zoom the toolbar shows (e.g. 94%)."""
+    import re
+    box = canvas.bounding_box()
+    shown = block.get_by_text(re.compile(r"^\d+%$")).first.inner_text()
+    side = 384 * int(shown.rstrip("%")) / 100
+    return {"x": box["x"] + (box["width"] - side) / 2, "y": box["y"] + (box["height"] - side) / 2,
+            "width": side, "height": side}
+
+
+def draw(page, box: dict, strokes) -> None:
+    """Mouse strokes on the pad's paper, in small moves (the pad draws along the pointer)."""
+    for stroke in strokes:
+        pts = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
+        page.mouse.move(*pts[0])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+            n = max(2, int(np.hypot(x1 - x0, y1 - y0) / 4))
+            for t in np.linspace(0, 1, n)[1:]:
+                page.mouse.move(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)
+        page.mouse.up()
+
+
+def fetch(page, src: str) -> Image.Image:
+    body = page.request.get(src).body()
+    return Image.open(io.BytesIO(body)).convert("RGB")
+
+
+def run(out: Path, timeout_ms: int = 90_000) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    app = start_app(port)
+    rows, made = [], {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 2800, "height": 1400})
+            page.set_default_timeout(timeout_ms)
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_role("tab", name="ControlNet", exact=True).click()
+            try:
+                draw_all(page, out, rows, made)
+            except Exception:
+                page.screenshot(path=str(out / "error.png"))  # what the page showed when it failed
+                raise
+            browser.close()
+    finally:
+        app.terminate()
+        app.wait(30)
+    width = max(len(r) for r in rows) * 256
+    sheet = Image.new("RGB", (width, 256 * len(rows)), "white")
+    for y, row in enumerate(rows):
+        for x, im in enumerate(row):
+            sheet.paste(im, (x * 256, y * 256))
+    sheet.save(out / "sheet.png", optimize=True)
+    return made
+
+
+def draw_all(page, out: Path, rows: list, made: dict) -> None:
+    if True:
+            for name, (caption, strokes) in SKETCHES.items():
+                block = page.locator(".block:visible", has_text="Sketch (dark lines on white)").last
+                block.locator("button[aria-label='Brush']").click()  # the pad starts with no tool
+                page.keyboard.press("Escape")  # close the brush-size popover the click opens
+                page.wait_for_timeout(1000)
+                box = paper(block, block.locator("canvas:visible").first)
+                draw(page, box, strokes)
+                page.get_by_label("Prompt", exact=True).locator("visible=true").first.fill(caption)
+                page.locator("button:visible", has_text="Run ControlNet").first.click()
+                gallery = page.locator(".block:visible", has_text="ControlNet panels").last.locator("img:visible")
+                gallery.first.wait_for()
+                page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar')")
+                images = [fetch(page, gallery.nth(i).get_attribute("src")) for i in range(gallery.count())]
+                cmap = page.locator(".block:visible", has_text="Control map").last.locator("img:visible").first
+                control = fetch(page, cmap.get_attribute("src"))
+                drawing = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
+                drawing.save(out / f"{name}_drawing.png")
+                control.save(out / f"{name}_map.png")
+                for i, im in enumerate(images):
+                    im.save(out / f"{name}_output_{i}.png")
+                made[name] = {"caption": caption, "outputs": len(images)}
+                side = 256
+                rows.append([im.resize((side, side), Image.Resampling.LANCZOS) for im in [drawing, control, *images]])
+                page.reload()
+                page.get_by_role("tab", name="ControlNet", exact=True).click()
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m workshop.pad_sketches", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=MODEL_DIR / "sketches")
+    args = parser.parse_args(argv)
+    print(run(args.out))
+
+
+if __name__ == "__main__":
+    main()
