@@ -82,3 +82,17 @@ def test_evaluation_uses_the_apps_defaults():
     assert (defaults["num_inference_steps"], defaults["guidance_scale"], defaults["scheduler"]) == \
         (spec.steps, spec.guidance, spec.scheduler)
     assert not lab.loaded and lab.progress is False
+
+
+def test_before_and_after_sheets_side_by_side(tmp_path):
+    from workshop.sampling import before_after
+
+    rng = np.random.default_rng(0)
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    Image.fromarray(rng.integers(0, 255, (300, 200, 3), dtype=np.uint8)).save(a)
+    Image.fromarray(np.full((280, 220, 3), 40, np.uint8)).save(b)
+    out = Image.open(before_after(a, b, tmp_path / "ab.png")).convert("RGB")
+    assert out.size == (200 + 8 + 220, 18 + 300)
+    left, right = np.asarray(out)[18:, :200], np.asarray(out)[18:298, 208:]
+    assert np.array_equal(left, np.asarray(Image.open(a))) and (right == 40).all()
+    assert (tmp_path / "ab.png").stat().st_size < 1_000_000
