@@ -168,7 +168,7 @@ def test_a_scene_drawing_puts_its_strokes_where_the_render_puts_the_scene():
             assert (inside < 128).mean() > (grey < 128).mean(), scene  # denser ink where the subject is
     layout = {}
     render(scenes[0], 32, layout)
-    assert set(layout) == {"horizon", "ground", "sun"} and 0.5 < layout["horizon"] < 0.7
+    assert set(layout) == {"horizon", "ground", "sun", "lines"} and 0.5 < layout["horizon"] < 0.7
 
 
 def test_sketch_views_mix_outlines_and_drawings_by_share():
