@@ -26,7 +26,10 @@ def test_shipped_files_are_small_enough_for_a_space():
     assert any(p.suffix == ".safetensors" for p in files)
     assert not any(p.suffix in (".bin", ".pt", ".ckpt", ".pkl") for p in files)
     assert max(p.stat().st_size for p in files) <= 9_500_000
-    assert sum(p.stat().st_size for p in files) <= 40_000_000
+    # issue 10's budget is on the weights: 40 MB; the card's pictures each stay under 1 MB
+    assert sum(p.stat().st_size for p in files if p.suffix == ".safetensors") <= 40_000_000
+    assert all(p.stat().st_size < 1_000_000 for p in files if p.suffix == ".png")
+    assert sum(p.stat().st_size for p in files) <= 42_000_000
     index = json.loads((MODEL_DIR / "model_index.json").read_text())
     assert index["unet"] == ["diffusers", "UNet2DConditionModel"]
 

@@ -15,7 +15,8 @@ from workshop.render import outline_view
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "models" / "tiny-world" / "evaluation.json"
-SECTIONS = ("settings", "classifier", "adherence", "sweep", "diversity", "prior", "control", "checks")
+SECTIONS = ("settings", "classifier", "adherence", "sweep", "diversity", "prior", "control", "vae", "generated",
+            "styles", "sketches", "checks")
 
 
 def test_edge_f1():
@@ -125,10 +126,15 @@ def test_shipped_evaluation_is_complete_and_passes_what_the_model_card_says():
     assert results["classifier"]["folder"] == "models/tiny-world/classifier"
     assert not [s for s in strings(results) if s.startswith(("/", "~")) or ":\\" in s]  # no machine paths
     status = check_rows(results["checks"])
-    failed = {f for f, r in status.items() if r == "FAIL"}
-    # the two ratios the model card explains ("Why the ControlNet ratio cannot reach 2")
-    assert failed == {"canny: F1 ratio with / without", "scribble: F1 ratio with / without"}
+    failed = {f.split(" (")[0] for f, r in status.items() if r == "FAIL"}
+    # what the model card's Known limits name: the new decoder's L1 (sharpness costs it) and
+    # drawings a person makes, which the scribble net does not follow well yet (issue 10)
+    assert failed == {"VAE round trip: L1 in [-1, 1]", "person drawings: scribble edge F1",
+                      "person drawings: caption adherence", "person drawings: adherence with - without"}
     passed = {f.split(" (")[0] for f, r in status.items() if r == "PASS"}
     assert {f"classifier accuracy: {a}" for a in VALUES} | {
-        f"adherence: {a}" for a in ("subject", "colour", "setting", "light", "style")} <= passed
-    assert sum(r == "PASS" for r in status.values()) == 16
+        f"adherence: {a}" for a in ("subject", "colour", "setting", "light", "style")} | {
+        "VAE round trip: sharpness ratio", "generated: sharpness ratio", "canny: F1 above chance, with / without",
+        "scribble: F1 above chance, with / without", "hand sketches of world scenes: scribble edge F1",
+        "hand sketches of world scenes: caption adherence"} <= passed
+    assert sum(r == "PASS" for r in status.values()) == 23
