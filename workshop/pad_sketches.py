@@ -139,32 +139,32 @@ def run(out: Path, timeout_ms: int = 90_000) -> dict:
 
 
 def draw_all(page, out: Path, rows: list, made: dict) -> None:
-    if True:
-            for name, (caption, strokes) in SKETCHES.items():
-                block = page.locator(".block:visible", has_text="Sketch (dark lines on white)").last
-                block.locator("button[aria-label='Brush']").click()  # the pad starts with no tool
-                page.keyboard.press("Escape")  # close the brush-size popover the click opens
-                page.wait_for_timeout(1000)
-                box = paper(block, block.locator("canvas:visible").first)
-                draw(page, box, strokes)
-                page.get_by_label("Prompt", exact=True).locator("visible=true").first.fill(caption)
-                page.locator("button:visible", has_text="Run ControlNet").first.click()
-                gallery = page.locator(".block:visible", has_text="ControlNet panels").last.locator("img:visible")
-                gallery.first.wait_for()
-                page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar')")
-                images = [fetch(page, gallery.nth(i).get_attribute("src")) for i in range(gallery.count())]
-                cmap = page.locator(".block:visible", has_text="Control map").last.locator("img:visible").first
-                control = fetch(page, cmap.get_attribute("src"))
-                drawing = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
-                drawing.save(out / f"{name}_drawing.png")
-                control.save(out / f"{name}_map.png")
-                for i, im in enumerate(images):
-                    im.save(out / f"{name}_output_{i}.png")
-                made[name] = {"caption": caption, "outputs": len(images)}
-                side = 256
-                rows.append([im.resize((side, side), Image.Resampling.LANCZOS) for im in [drawing, control, *images]])
-                page.reload()
-                page.get_by_role("tab", name="ControlNet", exact=True).click()
+    """Each sketch in turn: draw it, caption it, run the tab, save what the page shows."""
+    for name, (caption, strokes) in SKETCHES.items():
+        block = page.locator(".block:visible", has_text="Sketch (dark lines on white)").last
+        block.locator("button[aria-label='Brush']").click()  # the pad starts with no tool
+        page.keyboard.press("Escape")  # close the brush-size popover the click opens
+        page.wait_for_timeout(1000)
+        box = paper(block, block.locator("canvas:visible").first)
+        draw(page, box, strokes)
+        page.get_by_label("Prompt", exact=True).locator("visible=true").first.fill(caption)
+        page.locator("button:visible", has_text="Run ControlNet").first.click()
+        gallery = page.locator(".block:visible", has_text="ControlNet panels").last.locator("img:visible")
+        gallery.first.wait_for()
+        page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar')")
+        images = [fetch(page, gallery.nth(i).get_attribute("src")) for i in range(gallery.count())]
+        cmap = page.locator(".block:visible", has_text="Control map").last.locator("img:visible").first
+        control = fetch(page, cmap.get_attribute("src"))
+        drawing = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
+        drawing.save(out / f"{name}_drawing.png")
+        control.save(out / f"{name}_map.png")
+        for i, im in enumerate(images):
+            im.save(out / f"{name}_output_{i}.png")
+        made[name] = {"caption": caption, "outputs": len(images)}
+        side = 256
+        rows.append([im.resize((side, side), Image.Resampling.LANCZOS) for im in [drawing, control, *images]])
+        page.reload()
+        page.get_by_role("tab", name="ControlNet", exact=True).click()
 
 
 def main(argv=None) -> None:
