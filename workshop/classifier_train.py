@@ -106,14 +106,21 @@ def _augment(x, torch):
 
 
 def train_classifier(quick: bool = False, device: str | None = None, seed: int = 0,
-                     log=print, **overrides) -> AttributeClassifier:
-    """Render, train, and measure held-out accuracy (stored in config["accuracy"])."""
+                     log=print, init: AttributeClassifier | None = None, extra=None,
+                     **overrides) -> AttributeClassifier:
+    """Render, train, and measure held-out accuracy (stored in config["accuracy"]).
+    `init`: a classifier to go on training (its width and pool); `extra`: (uint8 images,
+    labels) trained on beside the renders (workshop.classifier_tune)."""
     import torch
     cfg = dict(QUICK if quick else FULL, **overrides)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     t0 = time.time()
     x_train, y_train = render_dataset(cfg["n_train"], seed)
     x_test, y_test = render_dataset(cfg["n_test"], seed + 10_007)  # disjoint seeds
+    if extra is not None:
+        x_train, y_train = np.concatenate([x_train, extra[0]]), np.concatenate([y_train, extra[1]])
+    if init is not None:
+        cfg.update(width=init.config["width"], pool=init.config["pool"])
     t_render = time.time() - t0
     log(f"classifier: rendered {len(x_train)} + {len(x_test)} images in {t_render:.1f} s")
     torch.manual_seed(seed)
@@ -123,14 +130,15 @@ def train_classifier(quick: bool = False, device: str | None = None, seed: int =
         # op and ran 8x slower than one (measured while another job trained beside it)
         torch.set_num_threads(1)
     try:
-        return _train(cfg, device, seed, quick, x_train, y_train, x_test, y_test, t0, t_render, log)
+        return _train(cfg, device, seed, quick, x_train, y_train, x_test, y_test, t0, t_render, log,
+                      init.net if init is not None else None)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(cfg, device, seed, quick, x_train, y_train, x_test, y_test, t0, t_render, log):
+def _train(cfg, device, seed, quick, x_train, y_train, x_test, y_test, t0, t_render, log, net=None):
     import torch
-    net = build_net(cfg["width"], cfg["pool"]).to(device)
+    net = (net if net is not None else build_net(cfg["width"], cfg["pool"])).to(device).train()
     cuda = device.startswith("cuda")
     if cuda:
         net = net.to(memory_format=torch.channels_last)

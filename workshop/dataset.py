@@ -12,6 +12,7 @@ import numpy as np
 
 from playground.world.scene import sample_scene
 from workshop.captions import caption
+from workshop.drawn_scenes import drawn_pairs
 from workshop.render import outline_view, render
 from workshop.sketch_views import scene_drawing
 
@@ -58,3 +59,23 @@ def render_dataset(cfg, outlines: bool = False):
     images = np.concatenate([p[0] for p in parts])
     captions = [c for p in parts for c in p[1]]
     return images, captions, np.concatenate([p[2] for p in parts]) if outlines else None
+
+
+DRAWN_SEED = 610_000  # person drawings for training; the evaluation's are 10_010 + its seed
+
+
+def _drawn_chunk(args):
+    n, seed, k = args
+    return drawn_pairs(n, seed, k)
+
+
+def drawn_dataset(cfg):
+    """cfg.drawn_pairs person drawings with their pictures and cfg.captions_per_scene captions
+    each (workshop.drawn_scenes), made in worker processes: (drawings, pictures, captions)."""
+    chunk = 1000
+    jobs = [(min(chunk, cfg.drawn_pairs - i), DRAWN_SEED + cfg.seed * 7919 + i // chunk, cfg.captions_per_scene)
+            for i in range(0, cfg.drawn_pairs, chunk)]
+    with ProcessPoolExecutor(cfg.workers) as pool:
+        parts = list(pool.map(_drawn_chunk, jobs))
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            [c for p in parts for c in p[2]])

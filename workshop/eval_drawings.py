@@ -19,6 +19,7 @@ from PIL import Image
 from playground.detectors import canny_map, control_map
 from workshop.dataset import make_batch
 from workshop.drawings import KINDS, drawing_set
+from workshop.drawn_scenes import picture
 from workshop.eval_sections import HELDOUT_SEED, TARGETS, gen, row, sketch_figures
 from workshop.metrics import adherence, edge_f1, pooled_share, to_size
 
@@ -52,6 +53,8 @@ def run_sketches(ctx):
     rows = target_rows("hand sketches of world scenes", outlines) + target_rows("person drawings", drawings)
     rows.append(row("person drawings: placement as drawn (without ControlNet "
                     f"{drawings['placement_without']:.0%})", drawings["placement"]))
+    rows.append(row("person drawings: the pictures drawn to them (workshop.drawn_scenes), edge F1 "
+                    f"{drawings['f1_pictures']:.2f}; caption adherence", drawings["adherence_pictures"]))
     rows += [row(f"person drawings, {k} (n={v['n']}): F1 {v['f1']:.2f}, adherence "
                  f"(without {v['adherence_without']:.0%})", v["adherence"]) for k, v in drawings["by_kind"].items()]
     return {"world_outlines": outlines, "drawings": drawings}, rows
@@ -70,6 +73,11 @@ def drawing_figures(ctx, n: int) -> dict:
     f1 = [edge_f1(canny_map(to_size(im, len(m))), m)["f1"] for im, m in zip(made, maps)]
     f1_plain = [edge_f1(canny_map(to_size(im, len(m))), m)["f1"] for im, m in zip(plain, maps)]
     placed = [i for i, d in enumerate(drawings) if "placement" in d.layout]
+    # What a picture true to both the drawing and the caption scores: the F1 a ControlNet
+    # could reach at most without leaving the world's look (cities, fjords and flowers have
+    # edges nobody draws), and whether the classifier reads such pictures at all.
+    pictures = [picture(d, DRAWING_SEED + i) for i, d in enumerate(drawings)]
+    f1_pictures = [edge_f1(canny_map(p), m)["f1"] for p, m in zip(pictures, maps)]
 
     def placement(p):
         return float(np.mean([p[i]["placement"] == drawings[i].layout["placement"] for i in placed])) if placed else 1.0
@@ -77,6 +85,8 @@ def drawing_figures(ctx, n: int) -> dict:
            "adherence": pooled_share(named, pred, TARGETS), "adherence_without": pooled_share(named, pred_plain, TARGETS),
            "by_attribute": adherence(named, pred), "by_attribute_without": adherence(named, pred_plain),
            "placement": placement(pred), "placement_without": placement(pred_plain), "by_kind": {},
+           "f1_pictures": float(np.mean(f1_pictures)),
+           "adherence_pictures": pooled_share(named, clf.predict(np.stack(pictures)), TARGETS),
            "items": [{"caption": d.caption, "kind": d.kind, "parts": list(d.parts), "layout": d.layout,
                       "f1": f, "f1_without": g, "predicted": p, "predicted_without": q}
                      for d, f, g, p, q in zip(drawings, f1, f1_plain, pred, pred_plain)]}

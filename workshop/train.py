@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from playground.world.text_encoder import load_text_encoder
-from workshop.dataset import render_dataset
+from workshop.dataset import drawn_dataset, render_dataset
 from workshop.model import MODEL_DIR, save_model, scheduler_config, unet_config, vae_config
 from workshop import train_decoder
 from workshop.train_controlnet import train_controlnet
@@ -99,6 +99,11 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
     sketches = "scribble" in parts and cfg.scribble_sketch > 0
     images, captions, outlines = render_dataset(cfg, outlines=sketches)
     print(f"[data] {len(images)} scenes rendered in {time.time() - t0:.0f}s", flush=True)
+    drawn = None
+    if "scribble" in parts and cfg.scribble_drawn > 0:  # pictures after the world's scenes
+        drawn, pictures, drawn_captions = drawn_dataset(cfg)
+        images, captions = np.concatenate([images, pictures]), captions + drawn_captions
+        print(f"[data] {len(drawn)} person drawings and their pictures", flush=True)
     if "vae" in parts:
         vae = train_vae(images, cfg, device)
         unet = None
@@ -126,9 +131,18 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
         save()
     for detector in [p for p in parts if p in ("canny", "scribble")]:
         start = load_controlnet(init_from, detector) if cfg.controlnet_resume else None
-        nets[detector] = train_controlnet(unet, latents, images, text, detector, cfg, device,
-                                          vae=vae, start=start,
-                                          outlines=outlines if detector == "scribble" else None)
+        scribble = detector == "scribble"
+        n = len(images) - (len(drawn) if drawn is not None and not scribble else 0)  # canny: the world's
+
+        def checkpoint(net, step, detector=detector):  # resume: --init-from this folder
+            nets[detector] = net
+            save()
+            print(f"[checkpoint] controlnet-{detector} at step {step}", flush=True)
+
+        nets[detector] = train_controlnet(unet, latents[:n] if latents is not None else None, images[:n], text,
+                                          detector, cfg, device, vae=vae, start=start,
+                                          outlines=outlines if scribble else None,
+                                          drawn=drawn if scribble else None, checkpoint=checkpoint)
         save()
     print(f"[done] {parts} in {time.time() - t0:.0f}s", flush=True)
 

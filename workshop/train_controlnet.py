@@ -82,11 +82,49 @@ def camera_jitter(images_u8, share: float, gen, max_zoom: float = 1.5, device="c
     return out.round().clamp(0, 255).byte().permute(0, 2, 3, 1).cpu().numpy(), moved.numpy()
 
 
+def world_part(images, latents, outlines, pick, detector, cfg: Config, gens, vae, device):
+    """The world's scenes of a batch: their rows, latents (moved views encoded again) and maps."""
+    import torch
+    cpu_gen, gen = gens
+    idx = torch.as_tensor(pick, device=device)
+    batch = images[pick]
+    views = outlines[pick] if outlines is not None else None
+    x0 = latents[idx] if latents is not None else None
+    if cfg.controlnet_jitter > 0:
+        if views is None:
+            batch, moved = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen, device=device)
+        else:  # the same camera for a scene and its outlines: stacked as 6 channels
+            both, moved = camera_jitter(np.concatenate([batch, views], axis=3),
+                                        cfg.controlnet_jitter, cpu_gen, device=device)
+            batch, views = both[..., :3], both[..., 3:]
+        if x0 is None:  # every view moved: nothing precomputed to reuse
+            x0 = encode_scaled(vae, batch, device)
+        elif moved.any():  # only the moved views need the VAE (x0 is a copy)
+            x0[torch.as_tensor(moved, device=device)] = encode_scaled(vae, batch[moved], device)
+    if x0 is None:  # no camera and nothing precomputed
+        x0 = encode_scaled(vae, batch, device)
+    return idx, x0, control_maps(batch, detector, device, gen, views, cfg.scribble_sketch)
+
+
+def drawn_part(drawn, latents, images, n_world: int, count: int, rng, vae, device):
+    """`count` person drawings' maps (the app's scribble function, strokes as drawn: no
+    blotches dropped, no camera) and their pictures' latents; their rows sit after the
+    world's n_world in images, latents and the captions."""
+    import torch
+    pick = rng.integers(0, len(drawn), count)
+    rows = torch.as_tensor(n_world + pick, device=device)
+    x0 = latents[rows] if latents is not None else encode_scaled(vae, images[n_world + pick], device)
+    cond = torch.as_tensor(maps_of(drawn[pick], "scribble"), device=device).float().div(255)[:, None]
+    return rows, x0, cond.expand(-1, 3, -1, -1)
+
+
 def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Config, device,
-                     vae=None, start=None, outlines=None):
+                     vae=None, start=None, outlines=None, drawn=None, checkpoint=None):
     """`latents` are the images' (scaled) posterior means; with cfg.controlnet_jitter the moved
     views are encoded batch by batch instead, which needs the `vae`. `start`: weights to resume.
-    `outlines`: the images' outline views, for cfg.scribble_sketch."""
+    `outlines`: the images' outline views, for cfg.scribble_sketch. `drawn`: person drawings
+    whose pictures are the last len(drawn) images, a cfg.scribble_drawn share of each batch.
+    `checkpoint(net, step)` runs every cfg.checkpoint_every steps."""
     import copy
     import torch
     from diffusers import DDPMScheduler
@@ -100,24 +138,14 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
     gen = torch.Generator(device).manual_seed(cfg.seed + 5)
     rng = np.random.default_rng(cfg.seed + 6)
     clock = Clock(cfg, f"controlnet-{detector}")
+    n_drawn = round(cfg.controlnet_batch * cfg.scribble_drawn) if drawn is not None else 0
+    n_world = len(images) - (len(drawn) if drawn is not None else 0)
     for step in range(cfg.controlnet_steps):
-        pick = rng.integers(0, len(images), cfg.controlnet_batch)
-        idx = torch.as_tensor(pick, device=device)
-        batch = images[pick]
-        views = outlines[pick] if outlines is not None else None
-        x0 = latents[idx] if latents is not None else None
-        if cfg.controlnet_jitter > 0:
-            if views is None:
-                batch, moved = camera_jitter(batch, cfg.controlnet_jitter, cpu_gen, device=device)
-            else:  # the same camera for a scene and its outlines: stacked as 6 channels
-                both, moved = camera_jitter(np.concatenate([batch, views], axis=3),
-                                            cfg.controlnet_jitter, cpu_gen, device=device)
-                batch, views = both[..., :3], both[..., 3:]
-            if x0 is None:  # every view moved: nothing precomputed to reuse
-                x0 = encode_scaled(vae, batch, device)
-            elif moved.any():  # only the moved views need the VAE (x0 is a copy)
-                x0[torch.as_tensor(moved, device=device)] = encode_scaled(vae, batch[moved], device)
-        cond = control_maps(batch, detector, device, gen, views, cfg.scribble_sketch)
+        pick = rng.integers(0, n_world, cfg.controlnet_batch - n_drawn)
+        idx, x0, cond = world_part(images, latents, outlines, pick, detector, cfg, (cpu_gen, gen), vae, device)
+        if n_drawn:
+            rows, x0_drawn, cond_drawn = drawn_part(drawn, latents, images, n_world, n_drawn, rng, vae, device)
+            idx, x0, cond = torch.cat([idx, rows]), torch.cat([x0, x0_drawn]), torch.cat([cond, cond_drawn])
         states = text.embed(idx, gen, cfg.controlnet_caption_dropout)
         noisy, noise, t = noisy_batch(x0, sched, gen)
         with autocast(device):
@@ -131,6 +159,8 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
                        lr_at(step, cfg.controlnet_steps, cfg.controlnet_lr, warmup=100))
         if step % cfg.log_every == 0 or step == cfg.controlnet_steps - 1:
             clock.log(step, cfg.controlnet_steps, loss=loss.item())
+        if checkpoint is not None and cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0:
+            checkpoint(net, step + 1)
         if clock.expired():
             break
     return net.eval()

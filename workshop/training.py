@@ -44,6 +44,13 @@ class Config:
     # (workshop.sketch_views: icons, a ground line, a sun), not its outlines: the person
     # drawings the app's sketch pad gets looked like no map the net had seen (issue 10).
     scribble_drawings: float = 0.0
+    # Share of every scribble batch that is a person's drawing (workshop.drawings) paired with
+    # the picture it describes in the world's look (workshop.drawn_scenes), from drawn_pairs
+    # such pairs: every stroke is an edge of its picture, at horizons and sizes the world
+    # never draws (issue 10).
+    scribble_drawn: float = 0.0
+    drawn_pairs: int = 4000
+    checkpoint_every: int = 0     # >0: save the ControlNet every so many steps (resume from it)
     max_minutes: float = 0.0      # >0: stop a part early, keep what it learnt (safety net)
     seed: int = 0
     log_every: int = 250
@@ -51,7 +58,7 @@ class Config:
 
 SMOKE = dict(scenes=128, captions_per_scene=2, workers=2, vae_steps=4, vae_batch=4,
              unet_steps=4, unet_batch=8, controlnet_steps=2, controlnet_batch=8,
-             controlnet_jitter=0.5, scribble_sketch=0.5, log_every=2)
+             controlnet_jitter=0.5, scribble_sketch=0.5, scribble_drawn=0.25, drawn_pairs=8, log_every=2)
 
 
 # --- tensors and the optimiser ----------------------------------------------------------
