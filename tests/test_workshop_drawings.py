@@ -138,10 +138,11 @@ def test_a_miniature_run_on_a_model_folder_writes_every_measure(tmp_path):
     assert r["styles"]["pixel art"]["renders"]["blockiness"] == pytest.approx(1.0)
     drawings = r["sketches"]["drawings"]
     assert drawings["n"] == 3 and set(drawings["by_kind"]) == set(KINDS)
-    assert all(0 <= drawings[k] <= 1 for k in ("f1", "f1_without", "adherence", "adherence_without"))
+    assert all(0 <= drawings[k] <= 1 for k in ("f1", "f1_without", "adherence", "adherence_without",
+                                                "f1_pictures", "adherence_pictures"))
     assert "ratio_above_chance" in r["control"]["scribble"] and "ratio" in r["control"]["canny"]
     status = check_rows(r["checks"])  # every PASS / FAIL follows from its value and target
-    assert sum(f.startswith("person drawings:") for f in status) == 4
+    assert sum(f.startswith("person drawings:") for f in status) == 5  # 3 targets, placement, pictures
     assert Image.open(png).size == (4 * 4 * 128, 128)
 
 
