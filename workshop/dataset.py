@@ -69,13 +69,18 @@ def _drawn_chunk(args):
     return drawn_pairs(n, seed, k)
 
 
+def drawn_jobs(cfg, chunk: int = 1000) -> list[tuple[int, int, int]]:
+    """(pairs, seed, captions each) per worker job."""
+    return [(min(chunk, cfg.drawn_pairs - i), DRAWN_SEED + cfg.seed * 7919 + i // chunk, cfg.captions_per_scene)
+            for i in range(0, cfg.drawn_pairs, chunk)]
+
+
 def drawn_dataset(cfg):
     """cfg.drawn_pairs person drawings with their pictures and cfg.captions_per_scene captions
     each (workshop.drawn_scenes), made in worker processes: (drawings, pictures, captions)."""
-    chunk = 1000
-    jobs = [(min(chunk, cfg.drawn_pairs - i), DRAWN_SEED + cfg.seed * 7919 + i // chunk, cfg.captions_per_scene)
-            for i in range(0, cfg.drawn_pairs, chunk)]
+    if cfg.drawn_pairs < 1:
+        raise ValueError(f"drawn_pairs must be >= 1 with scribble_drawn, got {cfg.drawn_pairs}")
     with ProcessPoolExecutor(cfg.workers) as pool:
-        parts = list(pool.map(_drawn_chunk, jobs))
+        parts = list(pool.map(_drawn_chunk, drawn_jobs(cfg)))
     return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
             [c for p in parts for c in p[2]])

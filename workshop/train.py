@@ -99,11 +99,7 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
     sketches = "scribble" in parts and cfg.scribble_sketch > 0
     images, captions, outlines = render_dataset(cfg, outlines=sketches)
     print(f"[data] {len(images)} scenes rendered in {time.time() - t0:.0f}s", flush=True)
-    drawn = None
-    if "scribble" in parts and cfg.scribble_drawn > 0:  # pictures after the world's scenes
-        drawn, pictures, drawn_captions = drawn_dataset(cfg)
-        images, captions = np.concatenate([images, pictures]), captions + drawn_captions
-        print(f"[data] {len(drawn)} person drawings and their pictures", flush=True)
+    drawn = drawn_dataset(cfg) if "scribble" in parts and cfg.scribble_drawn > 0 else None
     if "vae" in parts:
         vae = train_vae(images, cfg, device)
         unet = None
@@ -129,17 +125,25 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
     if "unet" in parts:
         unet = train_unet(latents, text, cfg, device)
         save()
+    n = len(images)  # the world's scenes; the scribble net also sees the drawn pairs after them
+    if drawn is not None:  # after the VAE, its scale and the UNet: only the scribble net learns them
+        drawn, pictures, drawn_captions = drawn
+        images = np.concatenate([images, pictures])
+        if latents is not None:
+            latents = torch.cat([latents, encode_latents(vae, pictures, device, rescale=False)[0]])
+        text = TextBank(tokenizer, encoder, captions + drawn_captions, device)
+        print(f"[data] {len(drawn)} person drawings and their pictures", flush=True)
     for detector in [p for p in parts if p in ("canny", "scribble")]:
         start = load_controlnet(init_from, detector) if cfg.controlnet_resume else None
         scribble = detector == "scribble"
-        n = len(images) - (len(drawn) if drawn is not None and not scribble else 0)  # canny: the world's
 
         def checkpoint(net, step, detector=detector):  # resume: --init-from this folder
             nets[detector] = net
             save()
             print(f"[checkpoint] controlnet-{detector} at step {step}", flush=True)
 
-        nets[detector] = train_controlnet(unet, latents[:n] if latents is not None else None, images[:n], text,
+        k = len(images) if scribble else n
+        nets[detector] = train_controlnet(unet, latents[:k] if latents is not None else None, images[:k], text,
                                           detector, cfg, device, vae=vae, start=start,
                                           outlines=outlines if scribble else None,
                                           drawn=drawn if scribble else None, checkpoint=checkpoint)

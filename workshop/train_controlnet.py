@@ -139,6 +139,9 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
     rng = np.random.default_rng(cfg.seed + 6)
     clock = Clock(cfg, f"controlnet-{detector}")
     n_drawn = round(cfg.controlnet_batch * cfg.scribble_drawn) if drawn is not None else 0
+    if drawn is not None and not (0 < n_drawn < cfg.controlnet_batch and len(drawn)):
+        raise ValueError(f"scribble_drawn must leave both drawn pairs and world scenes in a batch of "
+                         f"{cfg.controlnet_batch} (got {cfg.scribble_drawn}), and drawn_pairs must be > 0")
     n_world = len(images) - (len(drawn) if drawn is not None else 0)
     for step in range(cfg.controlnet_steps):
         pick = rng.integers(0, n_world, cfg.controlnet_batch - n_drawn)

@@ -47,8 +47,9 @@ class Config:
     # Share of every scribble batch that is a person's drawing (workshop.drawings) paired with
     # the picture it describes in the world's look (workshop.drawn_scenes), from drawn_pairs
     # such pairs: every stroke is an edge of its picture, at horizons and sizes the world
-    # never draws (issue 10). Off by default: 6,000 CPU steps of batch 16 at 0.5 taught the net
-    # where things go (placement 50% -> 75%) but smeared them (adherence 83% -> 77%); see the card.
+    # never draws (issue 10). Off by default: CPU runs of batch 16 at 0.5 taught the net where
+    # things go (placement 50% -> 75% at 4,000 steps, 69% at 6,000) but smeared them (adherence
+    # 83% -> 77%); see the card.
     scribble_drawn: float = 0.0
     drawn_pairs: int = 4000
     checkpoint_every: int = 0     # >0: save the ControlNet every so many steps (resume from it)
