@@ -28,7 +28,7 @@ from playground.world.scene import Scene
 from workshop.canvas import LIGHTS, OUTLINES, Canvas
 from workshop.captions import prompt_for
 from workshop.drawings import KINDS, Drawing, make_drawing
-from workshop.render import apply_style, sky_array
+from workshop.render import apply_style, draw_glow, sky_array
 from workshop.settings import draw_setting, window_glass
 from workshop.subjects import PAINT, WALL, dark, wheel
 
@@ -65,25 +65,26 @@ def camera(horizon: float, setting: str, rng) -> tuple[tuple[float, float, float
     return (0.5, (horizon - world * k) / (1 - k), k), sky_line
 
 
+def circle_of(path: np.ndarray) -> tuple[float, float, float]:
+    """Centre and mean radius of a hand-drawn circle."""
+    cx, cy = path.mean(axis=0)
+    return float(cx), float(cy), float(np.hypot(*(path - (cx, cy)).T).mean())
+
+
 def sun_spot(drawing: Drawing) -> tuple[float, float, float] | None:
     """The drawn sun's centre and radius, or None."""
     circles = paths(drawing, "sun")
-    if not circles:
-        return None
-    cx, cy = circles[0].mean(axis=0)
-    return float(cx), float(cy), float(np.hypot(*(circles[0] - (cx, cy)).T).mean())
+    return circle_of(circles[0]) if circles else None
 
 
 def draw_sun(cv: Canvas, drawing: Drawing, light: str) -> None:
     """On top of the background, so that no sea or hill the setting paints can hide it."""
-    spot = sun_spot(drawing)
-    if spot is None:
+    circles = paths(drawing, "sun")
+    if not circles:
         return
-    cx, cy, r = spot
     if light in ("sunset", "dawn"):  # the world's glow around a low sun
-        glow = np.mean([LIGHTS[light]["sun"], LIGHTS[light]["sky"][1]], axis=0)
-        cv.ellipse(cx, cy, r * 1.8, r * 1.8, glow, lit=False, line=False)
-    cv.poly([tuple(q) for q in paths(drawing, "sun")[0]], LIGHTS[light]["sun"], lit=False)
+        draw_glow(cv, light, *circle_of(circles[0]))
+    cv.poly([tuple(q) for q in circles[0]], LIGHTS[light]["sun"], lit=False)
 
 
 def draw_ridge(cv: Canvas, drawing: Drawing, horizon: float) -> None:
@@ -140,8 +141,7 @@ def draw_car(cv: Canvas, scene: Scene, drawing: Drawing) -> None:
     for p in paths(drawing, "car.body"):
         cv.poly([tuple(q) for q in p], paint)
     for p in paths(drawing, "car.wheel"):
-        cx, cy = p.mean(axis=0)
-        wheel(cv, float(cx), float(cy), float(np.hypot(*(p - (cx, cy)).T).mean()), whitewall=False)
+        wheel(cv, *circle_of(p), whitewall=False)
     if paths(drawing, "car.body"):  # a dark sill under the doors, as the world's cars have
         body = paths(drawing, "car.body")[0]
         cv.line([(body[:, 0].min() + 0.01, body[:, 1].max() - 0.004),
@@ -168,17 +168,24 @@ def picture(drawing: Drawing, seed: int, size: int = 128) -> np.ndarray:
     return apply_style(image, scene.style, size, rng)
 
 
-def drawn_pairs(n: int, seed: int, captions_per_pair: int = 1, size: int = 128):
-    """n (drawing, picture, captions) for training, kinds in turn: uint8 drawings and
-    pictures (n, size, size, 3) and captions_per_pair wordings of each caption. Seeds apart
-    from the evaluation's (workshop.eval_drawings.DRAWING_SEED) keep its drawings unseen."""
-    drawings = np.zeros((n, size, size, 3), np.uint8)
-    pictures = np.zeros_like(drawings)
-    captions = []
+def drawings_and_pictures(n: int, seed: int, size: int = 128):
+    """Drawing i (kinds in turn, from rng [seed, i]), that rng, and its picture; i depends only
+    on (seed, i)."""
     for i in range(n):
         rng = np.random.default_rng([seed, i])
         d = make_drawing(rng, KINDS[i % len(KINDS)], size)
-        drawings[i], pictures[i] = d.image, picture(d, seed * 1_000_003 + i, size)
+        yield d, rng, picture(d, seed * 1_000_003 + i, size)
+
+
+def drawn_pairs(n: int, seed: int, captions_per_pair: int = 1, size: int = 128):
+    """n (drawing, picture, captions) for training: uint8 drawings and pictures (n, size,
+    size, 3) and captions_per_pair wordings of each caption. Seeds apart from the evaluation's
+    (workshop.eval_drawings.DRAWING_SEED) keep its drawings unseen."""
+    drawings = np.zeros((n, size, size, 3), np.uint8)
+    pictures = np.zeros_like(drawings)
+    captions = []
+    for i, (d, rng, p) in enumerate(drawings_and_pictures(n, seed, size)):
+        drawings[i], pictures[i] = d.image, p
         captions.append([d.caption] + [prompt_for(d.named, rng) for _ in range(captions_per_pair - 1)])
     return drawings, pictures, captions
 
@@ -194,8 +201,7 @@ def attributes_of(drawing: Drawing) -> dict[str, str]:
 def labelled_pictures(n: int, seed: int, size: int = 128) -> tuple[np.ndarray, list[dict]]:
     """n pictures of person drawings, kinds in turn, with their attributes."""
     pictures, attributes = np.zeros((n, size, size, 3), np.uint8), []
-    for i in range(n):
-        d = make_drawing(np.random.default_rng([seed, i]), KINDS[i % len(KINDS)], size)
-        pictures[i] = picture(d, seed * 1_000_003 + i, size)
+    for i, (d, _, p) in enumerate(drawings_and_pictures(n, seed, size)):
+        pictures[i] = p
         attributes.append(attributes_of(d))
     return pictures, attributes

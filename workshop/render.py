@@ -26,6 +26,12 @@ def sky_array(light: str, size: int, horizon: float, banded: bool) -> np.ndarray
     return np.broadcast_to(column[:, None, :], (size, size, 3)).astype(np.uint8)
 
 
+def draw_glow(cv: Canvas, light: str, x: float, y: float, r: float) -> None:
+    """The halo around a low sun: halfway between the sun's colour and the sky's at the horizon."""
+    glow = np.mean([LIGHTS[light]["sun"], LIGHTS[light]["sky"][1]], axis=0)
+    cv.ellipse(x, y, r * 1.8, r * 1.8, glow, lit=False, line=False)
+
+
 def draw_sky_objects(cv: Canvas, scene: Scene, rng: np.random.Generator, box) -> tuple:
     """Sun, moon, stars and clouds inside the sky box (x0, y0, x1, y1); returns the sun disc."""
     x0, y0, x1, y1 = box
@@ -48,8 +54,7 @@ def draw_sky_objects(cv: Canvas, scene: Scene, rng: np.random.Generator, box) ->
                            (250, 250, 252), lit=False, line=False)
     else:  # dawn and sunset: a big low sun on the horizon, with a glow
         sun = (sx, y1 - 0.07 * (y1 - y0) - 0.02, 0.09 * (x1 - x0) + 0.02)
-        glow = np.mean([LIGHTS[light]["sun"], LIGHTS[light]["sky"][1]], axis=0)
-        cv.ellipse(sun[0], sun[1], sun[2] * 1.8, sun[2] * 1.8, glow, lit=False, line=False)
+        draw_glow(cv, light, *sun)
     cv.ellipse(sun[0], sun[1], sun[2], sun[2], LIGHTS[light]["sun"], lit=False)
     return sun
 
