@@ -44,6 +44,23 @@ def test_a_run_resumes_from_its_checkpoint_and_exports(tmp_path):
     assert not torch.equal(old.decoder.conv_out.weight, new.decoder.conv_out.weight)
 
 
+def test_drawn_pictures_join_the_renders(tmp_path, monkeypatch):
+    """--drawn N: pictures of people's drawings (workshop.drawn_scenes) are cached beside the
+    renders, from their own seeds, and reach the batches."""
+    from workshop.drawn_scenes import drawn_pairs
+    seen = []
+    real = td.losses
+    monkeypatch.setattr(td, "losses", lambda vae, disc, x, z, cfg, step: seen.append(x.clone()) or real(vae, disc, x, z, cfg, step))
+    cfg = td.DecoderConfig(scenes=4, drawn=3, batch=7, steps=1, adv_start=5, eval_every=10, gen_every=10**6)
+    td.train(cfg, tmp_path / "work")
+    cached = np.load(tmp_path / "work" / "drawn.npz")
+    assert np.array_equal(cached["images"], drawn_pairs(3, td.DRAWN_DECODER_SEED)[1])
+    assert cached["mean"].shape == (3, 4, 16, 16)
+    batch = ((seen[0] + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+    drawn = [any(np.array_equal(b, d) for d in cached["images"]) for b in batch]
+    assert any(drawn) and not all(drawn)  # 7 picks of 4 renders and 3 pictures
+
+
 OLD_DECODER = Path(__file__).parent / "data" / "old_decoder.png"  # 8 decodes, side by side
 OLD_SCENES = 777_001  # make_batch seed of the scenes those 8 decodes are of
 

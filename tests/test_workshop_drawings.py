@@ -139,10 +139,12 @@ def test_a_miniature_run_on_a_model_folder_writes_every_measure(tmp_path):
     drawings = r["sketches"]["drawings"]
     assert drawings["n"] == 3 and set(drawings["by_kind"]) == set(KINDS)
     assert all(0 <= drawings[k] <= 1 for k in ("f1", "f1_without", "adherence", "adherence_without",
-                                                "f1_pictures", "adherence_pictures"))
+                                                "f1_pictures", "adherence_pictures", "f1_pictures_vae",
+                                                "adherence_pictures_vae"))
     assert "ratio_above_chance" in r["control"]["scribble"] and "ratio" in r["control"]["canny"]
     status = check_rows(r["checks"])  # every PASS / FAIL follows from its value and target
-    assert sum(f.startswith("person drawings:") for f in status) == 5  # 3 targets, placement, pictures
+    # 3 targets, placement, the pictures drawn to them, and those pictures through the VAE
+    assert sum(f.startswith("person drawings:") for f in status) == 6
     assert Image.open(png).size == (4 * 4 * 128, 128)
 
 

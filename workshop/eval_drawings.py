@@ -20,7 +20,7 @@ from playground.detectors import canny_map, control_map
 from workshop.dataset import make_batch
 from workshop.drawings import KINDS, drawing_set
 from workshop.drawn_scenes import picture
-from workshop.eval_sections import HELDOUT_SEED, TARGETS, gen, row, sketch_figures
+from workshop.eval_sections import HELDOUT_SEED, TARGETS, gen, round_trip, row, sketch_figures
 from workshop.metrics import adherence, edge_f1, pooled_share, to_size
 
 SKETCH_F1_TARGET, SKETCH_ADHERENCE_TARGET, SKETCH_COST_TARGET = 0.75, 0.97, -0.05
@@ -55,6 +55,9 @@ def run_sketches(ctx):
                     f"{drawings['placement_without']:.0%})", drawings["placement"]))
     rows.append(row("person drawings: the pictures drawn to them (workshop.drawn_scenes), edge F1 "
                     f"{drawings['f1_pictures']:.2f}; caption adherence", drawings["adherence_pictures"]))
+    rows.append(row("person drawings: those pictures through the VAE (encode, decode; the most a generator on its "
+                    f"latents can give), edge F1 {drawings['f1_pictures_vae']:.2f}; caption adherence",
+                    drawings["adherence_pictures_vae"]))
     rows += [row(f"person drawings, {k} (n={v['n']}): F1 {v['f1']:.2f}, adherence "
                  f"(without {v['adherence_without']:.0%})", v["adherence"]) for k, v in drawings["by_kind"].items()]
     return {"world_outlines": outlines, "drawings": drawings}, rows
@@ -78,6 +81,10 @@ def drawing_figures(ctx, n: int) -> dict:
     # target; and whether the classifier reads such pictures at all.
     pictures = [picture(d, (DRAWING_SEED + a.seed) * 1000 + i) for i, d in enumerate(drawings)]
     f1_pictures = [edge_f1(canny_map(p), m)["f1"] for p, m in zip(pictures, maps)]
+    # The same pictures encoded and decoded by the model's VAE: what a generator that found
+    # exactly their latents would show, so the most any UNet or ControlNet on them can score.
+    kept = round_trip(a.model_dir, np.stack(pictures))
+    f1_kept = [edge_f1(canny_map(p), m)["f1"] for p, m in zip(kept, maps)]
 
     def placement(p):
         return float(np.mean([p[i]["placement"] == drawings[i].layout["placement"] for i in placed])) if placed else 1.0
@@ -87,6 +94,8 @@ def drawing_figures(ctx, n: int) -> dict:
            "placement": placement(pred), "placement_without": placement(pred_plain), "by_kind": {},
            "f1_pictures": float(np.mean(f1_pictures)),
            "adherence_pictures": pooled_share(named, clf.predict(np.stack(pictures)), TARGETS),
+           "f1_pictures_vae": float(np.mean(f1_kept)),
+           "adherence_pictures_vae": pooled_share(named, clf.predict(kept), TARGETS),
            "items": [{"caption": d.caption, "kind": d.kind, "parts": list(d.parts), "layout": d.layout,
                       "f1": f, "f1_without": g, "predicted": p, "predicted_without": q}
                      for d, f, g, p, q in zip(drawings, f1, f1_plain, pred, pred_plain)]}

@@ -232,3 +232,17 @@ def sketch_figures(ctx, scenes, captions, seeds, plain):
 
 SECTION_RUNS = {"adherence": run_adherence, "sweep": run_sweep, "diversity": run_diversity,
                 "prior": run_prior, "control": run_control}
+
+
+def round_trip(folder: Path, images: np.ndarray, batch: int = 16) -> np.ndarray:
+    """Encode (posterior mean) and decode with the folder's VAE on the CPU, as uint8."""
+    import torch
+    from diffusers import AutoencoderKL
+    vae = AutoencoderKL.from_pretrained(Path(folder) / "vae").float().eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(images), batch):
+            x = torch.from_numpy(images[i:i + batch]).permute(0, 3, 1, 2).float() / 127.5 - 1
+            y = vae.decode(vae.encode(x).latent_dist.mean).sample
+            out.append(((y.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
+    return np.concatenate(out)

@@ -34,7 +34,7 @@ from playground.world.classifier import DEFAULT_DIR, AttributeClassifier
 from playground.world.vocab import STYLE_PREFIX
 from workshop.captions import caption, prompt_for
 from workshop.eval_drawings import run_sketches, sheet
-from workshop.eval_sections import (HELDOUT_SEED, TARGETS, gen, print_table, relative, row,
+from workshop.eval_sections import (HELDOUT_SEED, TARGETS, gen, print_table, relative, round_trip, row,
                                     run_control)
 from workshop.metrics import blockiness, pooled_share, saturation, sharpness
 from workshop.model import MODEL_DIR
@@ -78,20 +78,6 @@ class CachedLab:
 
 def renders_at(scenes, size: int) -> np.ndarray:
     return np.stack([render(s, size) for s in scenes])
-
-
-def round_trip(folder: Path, images: np.ndarray, batch: int = 16) -> np.ndarray:
-    """Encode (posterior mean) and decode with the folder's VAE on the CPU, as uint8."""
-    import torch
-    from diffusers import AutoencoderKL
-    vae = AutoencoderKL.from_pretrained(Path(folder) / "vae").float().eval()
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(images), batch):
-            x = torch.from_numpy(images[i:i + batch]).permute(0, 3, 1, 2).float() / 127.5 - 1
-            y = vae.decode(vae.encode(x).latent_dist.mean).sample
-            out.append(((y.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
-    return np.concatenate(out)
 
 
 def run_vae(ctx):

@@ -4,6 +4,8 @@
     python -m workshop.train --smoke          # a CPU run of every part in < 2 minutes
     python -m workshop.train --parts canny,scribble --init-from models/tiny-world
     python -m workshop.train --parts decoder [--max-minutes 60] [--export]   # issue 10, resumable
+    python -m workshop.train --parts unet --init-from models/tiny-world --unet-resume \
+        --unet-drawn 0.25 --checkpoint-every 500 --out DIR  # fine-tune beside people's drawings
 
 Seeded end to end: the world is rendered from fixed seeds and every part draws its noise from
 its own torch.Generator, so the same command on the same hardware gives the same weights.
@@ -59,12 +61,15 @@ def train_vae(images, cfg: Config, device):
 
 
 # 2. UNet ---------------------------------------------------------------------------------------
-def train_unet(latents, text: TextBank, cfg: Config, device):
+def train_unet(latents, text: TextBank, cfg: Config, device, n_world=None, start=None, checkpoint=None):
+    """latents[:n_world] are the world's scenes, the rest pictures of person drawings
+    (cfg.unet_drawn of each batch); start: a UNet to fine-tune; checkpoint(ema, step)."""
     import copy
     import torch
     from diffusers import DDPMScheduler, UNet2DConditionModel
     torch.manual_seed(cfg.seed + 2)
-    unet = UNet2DConditionModel(**unet_config()).to(device).train()
+    n_world = len(latents) if n_world is None else n_world
+    unet = (start if start is not None else UNet2DConditionModel(**unet_config())).to(device).train()
     ema = copy.deepcopy(unet).eval().requires_grad_(False)
     ema_params = list(ema.parameters())
     sched = DDPMScheduler.from_config(scheduler_config())
@@ -72,8 +77,12 @@ def train_unet(latents, text: TextBank, cfg: Config, device):
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.unet_lr, weight_decay=0.01)
     gen = torch.Generator(device).manual_seed(cfg.seed + 3)
     clock = Clock(cfg, "unet")
+    k_drawn = round(cfg.unet_drawn * cfg.unet_batch) if len(latents) > n_world else 0
     for step in range(cfg.unet_steps):
-        idx = torch.randint(0, len(latents), (cfg.unet_batch,), device=device, generator=gen)
+        idx = torch.randint(0, n_world, (cfg.unet_batch - k_drawn,), device=device, generator=gen)
+        if k_drawn:
+            drawn = torch.randint(n_world, len(latents), (k_drawn,), device=device, generator=gen)
+            idx = torch.cat([idx, drawn])
         states = text.embed(idx, gen, cfg.caption_dropout)
         noisy, noise, t = noisy_batch(latents[idx], sched, gen)
         with autocast(device):
@@ -85,6 +94,8 @@ def train_unet(latents, text: TextBank, cfg: Config, device):
             torch._foreach_lerp_(ema_params, list(unet.parameters()), 1 - decay)
         if step % cfg.log_every == 0 or step == cfg.unet_steps - 1:
             clock.log(step, cfg.unet_steps, loss=loss.item())
+        if checkpoint and cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0:
+            checkpoint(ema, step + 1)
         if clock.expired():
             break
     return ema
@@ -99,7 +110,8 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
     sketches = "scribble" in parts and cfg.scribble_sketch > 0
     images, captions, outlines = render_dataset(cfg, outlines=sketches)
     print(f"[data] {len(images)} scenes rendered in {time.time() - t0:.0f}s", flush=True)
-    drawn = drawn_dataset(cfg) if "scribble" in parts and cfg.scribble_drawn > 0 else None
+    unet_drawn = "unet" in parts and cfg.unet_drawn > 0
+    drawn = drawn_dataset(cfg) if unet_drawn or ("scribble" in parts and cfg.scribble_drawn > 0) else None
     if "vae" in parts:
         vae = train_vae(images, cfg, device)
         unet = None
@@ -110,6 +122,14 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
         print(f"[latents] {tuple(latents.shape)} scaling_factor={scale:.4f}", flush=True)
     else:
         latents = None  # every ControlNet batch is encoded as it is drawn
+    n = len(images)  # the world's scenes; the drawn pairs follow them
+    if drawn is not None:  # after the VAE and its scale: only the scribble net and (unet_drawn) the UNet see them
+        drawn, pictures, drawn_captions = drawn
+        images = np.concatenate([images, pictures])
+        if latents is not None:
+            latents = torch.cat([latents, encode_latents(vae, pictures, device, rescale=False)[0]])
+        captions = captions + drawn_captions
+        print(f"[data] {len(drawn)} person drawings and their pictures", flush=True)
     tokenizer, encoder = load_text_encoder()
     text = TextBank(tokenizer, encoder, captions, device)
     nets = {}
@@ -123,16 +143,16 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
         print(f"[saved] {sorted(nets)} to {out} at {time.time() - t0:.0f}s", flush=True)
 
     if "unet" in parts:
-        unet = train_unet(latents, text, cfg, device)
+        def unet_checkpoint(ema, step):  # resume: --init-from this folder --unet-resume
+            nonlocal unet
+            unet = ema
+            save()
+            print(f"[checkpoint] unet at step {step}", flush=True)
+
+        start = unet if cfg.unet_resume else None
+        unet = train_unet(latents, text, cfg, device, n_world=n, start=start, checkpoint=unet_checkpoint)
+        unet.eval()
         save()
-    n = len(images)  # the world's scenes; the scribble net also sees the drawn pairs after them
-    if drawn is not None:  # after the VAE, its scale and the UNet: only the scribble net learns them
-        drawn, pictures, drawn_captions = drawn
-        images = np.concatenate([images, pictures])
-        if latents is not None:
-            latents = torch.cat([latents, encode_latents(vae, pictures, device, rescale=False)[0]])
-        text = TextBank(tokenizer, encoder, captions + drawn_captions, device)
-        print(f"[data] {len(drawn)} person drawings and their pictures", flush=True)
     for detector in [p for p in parts if p in ("canny", "scribble")]:
         start = load_controlnet(init_from, detector) if cfg.controlnet_resume else None
         scribble = detector == "scribble"
@@ -176,6 +196,8 @@ def main(argv=None):
     parts = args.parts.split(",")
     if "vae" not in parts and args.init_from is None:
         parser.error("--init-from is needed when the VAE is not trained")
+    if cfg.unet_resume and args.init_from is None:
+        parser.error("--unet-resume needs --init-from (the folder whose UNet to fine-tune)")
     if cfg.controlnet_resume and args.init_from is None:
         parser.error("--controlnet-resume needs --init-from (the folder whose ControlNets to resume)")
     import torch

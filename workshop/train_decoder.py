@@ -25,17 +25,22 @@ from pathlib import Path
 import numpy as np
 
 from workshop.dataset import make_batch
+from workshop.drawn_scenes import drawn_pairs
 from workshop.metrics import sharpness
 from workshop.model import MODEL_DIR, ROOT
 from workshop.sampling import generate, open_lab
 from workshop.training import to_unit
 
 WORK = ROOT / ".scratch" / "decoder"
+DRAWN_DECODER_SEED = 640_000  # apart from dataset.DRAWN_SEED (610_000) and the evaluation's drawings
 
 
 @dataclasses.dataclass(frozen=True)
 class DecoderConfig:
     scenes: int = 8000          # training renders; the latents are fixed, so more scenes beat more passes
+    # Pictures of people's drawings (workshop.drawn_scenes) beside the renders: horizons and
+    # sizes the world never draws, which the renders-only decoder smears (issue 10).
+    drawn: int = 0
     batch: int = 8
     lr: float = 1e-4            # 1e-3 (the first probe) undid the shipped decoder within 300 steps
     disc_lr: float = 2e-4
@@ -77,7 +82,11 @@ def dataset(cfg: DecoderConfig, vae, work: Path, name: str, n: int, seed: int):
         data = np.load(path)
         if len(data["images"]) == n:
             return data["images"], data["mean"], data["std"]
-    images = np.concatenate([make_batch(min(1000, n - i), seed + i // 1000)[0] for i in range(0, n, 1000)])
+    if name == "drawn":  # seeds apart from the scribble net's pairs and the evaluation's drawings
+        images = np.concatenate([drawn_pairs(min(1000, n - i), DRAWN_DECODER_SEED + i // 1000)[1]
+                                 for i in range(0, n, 1000)])
+    else:
+        images = np.concatenate([make_batch(min(1000, n - i), seed + i // 1000)[0] for i in range(0, n, 1000)])
     mean, std = posterior(vae, images)
     np.savez(path, images=images, mean=mean, std=std)
     return images, mean, std
@@ -209,6 +218,9 @@ def train(cfg: DecoderConfig, work: Path = WORK, model_dir: Path = MODEL_DIR) ->
     vae, disc, opt_g, opt_d, state = resume(cfg, work, model_dir)
     images, mean, std = dataset(cfg, vae, work, "train", cfg.scenes, seed=cfg.seed * 7919 + 31)
     held, held_mean, _ = dataset(cfg, vae, work, "held", 64, seed=cfg.seed * 7919 + 999_983)
+    if cfg.drawn:
+        extra = dataset(cfg, vae, work, "drawn", cfg.drawn, seed=0)
+        images, mean, std = (np.concatenate([a, b]) for a, b in zip((images, mean, std), extra))
     gen = torch.Generator()
     gen.set_state(state["gen"])
     step, start, last = state["step"], time.time(), {}

@@ -25,6 +25,13 @@ class Config:
     unet_lr: float = 5e-4
     caption_dropout: float = 0.1  # the unconditional branch classifier-free guidance needs
     ema_decay: float = 0.9995
+    # Fine-tune --init-from's UNet instead of a fresh one (a CPU fine-tune resumes from its
+    # last checkpoint this way), and the share of each UNet batch that is a picture of a
+    # person's drawing (workshop.drawn_scenes, from drawn_pairs): the world's renders never
+    # put a horizon a third of the way down or a house half the picture wide, so the UNet
+    # cannot paint what such a drawing asks however the ControlNet pushes (issue 10).
+    unet_resume: bool = False
+    unet_drawn: float = 0.0
     controlnet_steps: int = 1200
     controlnet_lr: float = 3e-4
     controlnet_caption_dropout: float = 0.5  # ControlNet's recipe: learn from the map alone
