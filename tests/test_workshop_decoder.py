@@ -61,6 +61,20 @@ def test_drawn_pictures_join_the_renders(tmp_path, monkeypatch):
     assert any(drawn) and not all(drawn)  # 7 picks of 4 renders and 3 pictures
 
 
+def test_disc_only_steps_leave_the_decoder_as_shipped(tmp_path):
+    """--disc-only K: a fresh discriminator learns first; the decoder does not move until then."""
+    cfg = td.DecoderConfig(scenes=4, batch=2, steps=2, disc_only=2, adv_start=2, ckpt_every=1, eval_every=10,
+                           gen_every=10**6)
+    td.train(cfg, tmp_path / "work")
+    shipped = td.decoder_state(td.vae_from(MODEL_DIR))
+    saved = torch.load(tmp_path / "work" / "ckpt.pt", weights_only=False)
+    assert all(torch.equal(saved["decoder"][k], v) for k, v in shipped.items())
+    assert saved["opt_d"]["state"]  # the discriminator did learn
+    td.train(td.DecoderConfig(**{**cfg.__dict__, "steps": 3}), tmp_path / "work")
+    saved = torch.load(tmp_path / "work" / "ckpt.pt", weights_only=False)
+    assert not all(torch.equal(saved["decoder"][k], v) for k, v in shipped.items())
+
+
 OLD_DECODER = Path(__file__).parent / "data" / "old_decoder.png"  # 8 decodes, side by side
 OLD_SCENES = 777_001  # make_batch seed of the scenes those 8 decodes are of
 
