@@ -48,5 +48,11 @@ def test_resume_fine_tunes_the_given_unet():
     fresh, _ = tune(0.25, steps=1)  # a fresh UNet from the run's seed
     tuned, _ = tune(0.25, start=start, steps=1)
     w = "conv_in.weight"
-    # after one step the EMA is still near its start: the given UNet's, not the fresh one's
+    assert not torch.equal(tuned.state_dict()[w], before[w])  # it learnt
+    # one warm-up step (lr 1e-4 / 200) moves it a little: it is the given UNet, not a fresh one
     assert (tuned.state_dict()[w] - before[w]).abs().max() < (fresh.state_dict()[w] - before[w]).abs().max()
+
+
+def test_a_share_that_leaves_no_drawn_rows_is_refused():
+    with pytest.raises(ValueError, match="unet_drawn"):
+        tune(0.01)  # round(0.01 * 8) == 0 drawn rows

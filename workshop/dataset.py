@@ -79,8 +79,15 @@ def drawn_dataset(cfg):
     """cfg.drawn_pairs person drawings with their pictures and cfg.captions_per_scene captions
     each (workshop.drawn_scenes), made in worker processes: (drawings, pictures, captions)."""
     if cfg.drawn_pairs < 1:
-        raise ValueError(f"drawn_pairs must be >= 1 with scribble_drawn, got {cfg.drawn_pairs}")
+        raise ValueError(f"drawn_pairs must be >= 1 with scribble_drawn or unet_drawn, got {cfg.drawn_pairs}")
     with ProcessPoolExecutor(cfg.workers) as pool:
         parts = list(pool.map(_drawn_chunk, drawn_jobs(cfg)))
     return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
             [c for p in parts for c in p[2]])
+
+
+def chunked_pictures(n: int, seed: int, drawn: bool = False) -> np.ndarray:
+    """n world renders (make_batch) or, with drawn, pictures of people's drawings (drawn_pairs),
+    made 1,000 at a time from seeds seed, seed + 1, ... (one process: the decoder's cache)."""
+    make = (lambda k, s: drawn_pairs(k, s)[1]) if drawn else (lambda k, s: make_batch(k, s)[0])
+    return np.concatenate([make(min(1000, n - i), seed + i // 1000) for i in range(0, n, 1000)])

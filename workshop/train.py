@@ -78,6 +78,9 @@ def train_unet(latents, text: TextBank, cfg: Config, device, n_world=None, start
     gen = torch.Generator(device).manual_seed(cfg.seed + 3)
     clock = Clock(cfg, "unet")
     k_drawn = round(cfg.unet_drawn * cfg.unet_batch) if len(latents) > n_world else 0
+    if cfg.unet_drawn and not 0 < k_drawn < cfg.unet_batch:
+        raise ValueError(f"unet_drawn must leave both drawn pictures and world scenes in a batch of "
+                         f"{cfg.unet_batch}, got {cfg.unet_drawn} (and drawn pictures after n_world)")
     for step in range(cfg.unet_steps):
         idx = torch.randint(0, n_world, (cfg.unet_batch - k_drawn,), device=device, generator=gen)
         if k_drawn:
@@ -102,10 +105,23 @@ def train_unet(latents, text: TextBank, cfg: Config, device, n_world=None, start
 
 
 # 3. the run --------------------------------------------------------------------------------------
-def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device_name: str):
+def with_drawn(drawn, images, latents, captions, vae, device):
+    """The drawn pairs (workshop.drawn_scenes) after the world's scenes: their pictures join the
+    images, latents (the VAE's own scale, which a frozen UNet knows) and captions, row for row.
+    Only the UNet (unet_drawn) and the scribble net (scribble_drawn) ever pick those rows."""
     import torch
-    from diffusers import DDIMScheduler
-    device = torch.device(device_name)
+    drawings, pictures, drawn_captions = drawn
+    images = np.concatenate([images, pictures])
+    if latents is not None:
+        latents = torch.cat([latents, encode_latents(vae, pictures, device, rescale=False)[0]])
+    print(f"[data] {len(drawings)} person drawings and their pictures", flush=True)
+    return drawings, images, latents, captions + drawn_captions
+
+
+def prepare(cfg: Config, parts: list[str], init_from: Path | None, device):
+    """The run's data and starting parts: renders (and outline views), the drawn pairs when a
+    part learns from them, the VAE (trained here or loaded with the UNet), the latents, and n,
+    the number of world scenes before the drawn pairs' rows."""
     t0 = time.time()
     sketches = "scribble" in parts and cfg.scribble_sketch > 0
     images, captions, outlines = render_dataset(cfg, outlines=sketches)
@@ -123,13 +139,17 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
     else:
         latents = None  # every ControlNet batch is encoded as it is drawn
     n = len(images)  # the world's scenes; the drawn pairs follow them
-    if drawn is not None:  # after the VAE and its scale: only the scribble net and (unet_drawn) the UNet see them
-        drawn, pictures, drawn_captions = drawn
-        images = np.concatenate([images, pictures])
-        if latents is not None:
-            latents = torch.cat([latents, encode_latents(vae, pictures, device, rescale=False)[0]])
-        captions = captions + drawn_captions
-        print(f"[data] {len(drawn)} person drawings and their pictures", flush=True)
+    if drawn is not None:
+        drawn, images, latents, captions = with_drawn(drawn, images, latents, captions, vae, device)
+    return images, captions, outlines, drawn, vae, unet, latents, n
+
+
+def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device_name: str):
+    import torch
+    from diffusers import DDIMScheduler
+    device = torch.device(device_name)
+    t0 = time.time()
+    images, captions, outlines, drawn, vae, unet, latents, n = prepare(cfg, parts, init_from, device)
     tokenizer, encoder = load_text_encoder()
     text = TextBank(tokenizer, encoder, captions, device)
     nets = {}
@@ -143,15 +163,14 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
         print(f"[saved] {sorted(nets)} to {out} at {time.time() - t0:.0f}s", flush=True)
 
     if "unet" in parts:
-        def unet_checkpoint(ema, step):  # resume: --init-from this folder --unet-resume
+        def unet_checkpoint(ema, step):  # restart from it: --init-from this folder --unet-resume
             nonlocal unet
             unet = ema
             save()
             print(f"[checkpoint] unet at step {step}", flush=True)
 
-        start = unet if cfg.unet_resume else None
-        unet = train_unet(latents, text, cfg, device, n_world=n, start=start, checkpoint=unet_checkpoint)
-        unet.eval()
+        unet = train_unet(latents, text, cfg, device, n_world=n, start=unet if cfg.unet_resume else None,
+                          checkpoint=unet_checkpoint).eval()
         save()
     for detector in [p for p in parts if p in ("canny", "scribble")]:
         start = load_controlnet(init_from, detector) if cfg.controlnet_resume else None
@@ -162,11 +181,12 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
             save()
             print(f"[checkpoint] controlnet-{detector} at step {step}", flush=True)
 
-        k = len(images) if scribble else n
+        pairs = scribble and cfg.scribble_drawn > 0  # else only the UNet learnt from the drawn pairs
+        k = len(images) if pairs else n
         nets[detector] = train_controlnet(unet, latents[:k] if latents is not None else None, images[:k], text,
                                           detector, cfg, device, vae=vae, start=start,
                                           outlines=outlines if scribble else None,
-                                          drawn=drawn if scribble else None, checkpoint=checkpoint)
+                                          drawn=drawn if pairs else None, checkpoint=checkpoint)
         save()
     print(f"[done] {parts} in {time.time() - t0:.0f}s", flush=True)
 
@@ -196,8 +216,10 @@ def main(argv=None):
     parts = args.parts.split(",")
     if "vae" not in parts and args.init_from is None:
         parser.error("--init-from is needed when the VAE is not trained")
-    if cfg.unet_resume and args.init_from is None:
-        parser.error("--unet-resume needs --init-from (the folder whose UNet to fine-tune)")
+    if cfg.unet_resume and (args.init_from is None or "vae" in parts):
+        parser.error("--unet-resume needs --init-from (the folder whose UNet to fine-tune) and no new VAE")
+    if not 0 <= cfg.unet_drawn < 1:
+        parser.error(f"--unet-drawn must be in 0..1 (a share of each UNet batch), got {cfg.unet_drawn}")
     if cfg.controlnet_resume and args.init_from is None:
         parser.error("--controlnet-resume needs --init-from (the folder whose ControlNets to resume)")
     import torch

@@ -24,23 +24,20 @@ from pathlib import Path
 
 import numpy as np
 
-from workshop.dataset import make_batch
-from workshop.drawn_scenes import drawn_pairs
+from workshop.dataset import chunked_pictures, make_batch
 from workshop.metrics import sharpness
 from workshop.model import MODEL_DIR, ROOT
 from workshop.sampling import generate, open_lab
 from workshop.training import to_unit
 
 WORK = ROOT / ".scratch" / "decoder"
-DRAWN_DECODER_SEED = 640_000  # apart from dataset.DRAWN_SEED (610_000) and the evaluation's drawings
+DRAWN_DECODER_SEED = 640_000  # apart from the scribble net's pairs (dataset.DRAWN_SEED) and the evaluation's
 
 
 @dataclasses.dataclass(frozen=True)
 class DecoderConfig:
     scenes: int = 8000          # training renders; the latents are fixed, so more scenes beat more passes
-    # Pictures of people's drawings (workshop.drawn_scenes) beside the renders: horizons and
-    # sizes the world never draws, which the renders-only decoder smears (issue 10).
-    drawn: int = 0
+    drawn: int = 0              # pictures of people's drawings (drawn_scenes) beside them: layouts the world never has
     batch: int = 8
     lr: float = 1e-4            # 1e-3 (the first probe) undid the shipped decoder within 300 steps
     disc_lr: float = 2e-4
@@ -48,9 +45,8 @@ class DecoderConfig:
     edge_weight: float = 1.0    # L1 between Sobel gradients: edges where the render has them
     adv_weight: float = 0.5     # times the adaptive balance (VQGAN's): |grad rec| / |grad adv| at the last layer
     adv_start: int = 300        # the discriminator first learns what the current decoder draws
-    # Steps at the start that train only the discriminator. A fine-tune of the shipped (already
-    # adversarial) decoder with a fresh discriminator: adv_start steps of pixel losses alone
-    # blurred it (round-trip sharpness 0.80 -> 0.47 in 250 steps), so the decoder waits instead.
+    # First steps that train only the discriminator: when a fresh one meets the shipped (already
+    # adversarial) decoder, pixel losses alone blurred it (sharpness 0.80 -> 0.47 in 250 steps).
     disc_only: int = 0
     sample_latents: bool = True  # decode posterior samples, not means: generated latents are not exact
     ckpt_every: int = 100
@@ -86,11 +82,7 @@ def dataset(cfg: DecoderConfig, vae, work: Path, name: str, n: int, seed: int):
         data = np.load(path)
         if len(data["images"]) == n:
             return data["images"], data["mean"], data["std"]
-    if name == "drawn":  # seeds apart from the scribble net's pairs and the evaluation's drawings
-        images = np.concatenate([drawn_pairs(min(1000, n - i), DRAWN_DECODER_SEED + i // 1000)[1]
-                                 for i in range(0, n, 1000)])
-    else:
-        images = np.concatenate([make_batch(min(1000, n - i), seed + i // 1000)[0] for i in range(0, n, 1000)])
+    images = chunked_pictures(n, DRAWN_DECODER_SEED if name == "drawn" else seed, drawn=name == "drawn")
     mean, std = posterior(vae, images)
     np.savez(path, images=images, mean=mean, std=std)
     return images, mean, std
@@ -218,6 +210,8 @@ def resume(cfg: DecoderConfig, work: Path, model_dir: Path):
 def train(cfg: DecoderConfig, work: Path = WORK, model_dir: Path = MODEL_DIR) -> dict:
     """Train until cfg.steps or cfg.max_minutes; returns the last evaluation."""
     import torch
+    if 0 < cfg.disc_only < cfg.adv_start:  # else pixel losses alone would train the decoder in between
+        raise ValueError(f"disc_only must be 0 or >= adv_start ({cfg.adv_start}), got {cfg.disc_only}")
     work.mkdir(parents=True, exist_ok=True)
     vae, disc, opt_g, opt_d, state = resume(cfg, work, model_dir)
     images, mean, std = dataset(cfg, vae, work, "train", cfg.scenes, seed=cfg.seed * 7919 + 31)

@@ -25,8 +25,9 @@ class Config:
     unet_lr: float = 5e-4
     caption_dropout: float = 0.1  # the unconditional branch classifier-free guidance needs
     ema_decay: float = 0.9995
-    # Fine-tune --init-from's UNet instead of a fresh one (a CPU fine-tune resumes from its
-    # last checkpoint this way), and the share of each UNet batch that is a picture of a
+    # Fine-tune --init-from's UNet instead of a fresh one (a CPU fine-tune restarts from its
+    # last checkpoint's EMA weights this way; the schedule, optimiser and batches start over),
+    # and the share of each UNet batch that is a picture of a
     # person's drawing (workshop.drawn_scenes, from drawn_pairs): the world's renders never
     # put a horizon a third of the way down or a house half the picture wide, so the UNet
     # cannot paint what such a drawing asks however the ControlNet pushes (issue 10).
@@ -59,7 +60,7 @@ class Config:
     # 83% -> 77%); see the card.
     scribble_drawn: float = 0.0
     drawn_pairs: int = 4000
-    checkpoint_every: int = 0     # >0: save the ControlNet every so many steps (resume from it)
+    checkpoint_every: int = 0     # >0: save the ControlNet or UNet every so many steps (go on from it)
     max_minutes: float = 0.0      # >0: stop a part early, keep what it learnt (safety net)
     seed: int = 0
     log_every: int = 250
