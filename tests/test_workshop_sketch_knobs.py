@@ -3,12 +3,11 @@ seeds it must give the sketch section's figures (the other rows are then compara
 import numpy as np
 import pytest
 
-from playground.detectors import canny_map
 from playground.world.classifier import AttributeClassifier
 from workshop.drawings import drawing_set
-from workshop.eval_drawings import DRAWING_SEED, scribble_maps
+from workshop.eval_drawings import DRAWING_SEED, scribble_maps, stroke_f1
 from workshop.eval_sections import TARGETS
-from workshop.metrics import edge_f1, pooled_share, to_size
+from workshop.metrics import pooled_share
 from workshop.model import MODEL_DIR
 from workshop.sampling import generate, open_lab
 from workshop.sketch_knobs import SETTINGS, measure
@@ -22,7 +21,7 @@ def test_the_first_setting_reproduces_the_evaluations_figures():
     drawings = drawing_set(3, DRAWING_SEED)
     maps = scribble_maps([d.image for d in drawings])
     made = generate(lab, [d.caption for d in drawings], range(3), control=maps, detector="scribble")
-    f1 = np.mean([edge_f1(canny_map(to_size(im, len(m))), m)["f1"] for im, m in zip(made, maps)])
+    f1 = np.mean(stroke_f1(made, maps))
     adherence = pooled_share([d.named for d in drawings], clf.predict(made), TARGETS)
     pipe = lab.manager.pipeline("controlnet", "scribble")
     lab.manager.set_scheduler(pipe, lab.defaults()["scheduler"])

@@ -32,6 +32,11 @@ def scribble_maps(images) -> list[np.ndarray]:
     return [np.asarray(control_map(Image.fromarray(np.asarray(im)), "scribble")) for im in images]
 
 
+def stroke_f1(images, maps) -> list[float]:
+    """Each image's canny edges against its map (2 px), judged at the map's size."""
+    return [edge_f1(canny_map(to_size(im, len(m))), m)["f1"] for im, m in zip(images, maps)]
+
+
 def target_rows(label: str, fig: dict) -> list:
     cost = fig["adherence"] - fig["adherence_without"]
     return [row(f"{label}: scribble edge F1 (without ControlNet {fig['f1_without']:.2f})", fig["f1"],
@@ -73,19 +78,18 @@ def drawing_figures(ctx, n: int) -> dict:
     plain = gen(ctx, captions, seeds)
     ctx.setdefault("pictures", {})["drawings"] = ([d.image for d in drawings], maps, made, plain)
     pred, pred_plain = clf.predict(made), clf.predict(plain)
-    f1 = [edge_f1(canny_map(to_size(im, len(m))), m)["f1"] for im, m in zip(made, maps)]
-    f1_plain = [edge_f1(canny_map(to_size(im, len(m))), m)["f1"] for im, m in zip(plain, maps)]
+    f1, f1_plain = stroke_f1(made, maps), stroke_f1(plain, maps)
     placed = [i for i, d in enumerate(drawings) if "placement" in d.layout]
     # What a picture true to both the drawing and the caption (workshop.drawn_scenes' way)
     # scores: cities, fjords and flowers have edges nobody draws, so even it stays near the F1
     # target; and whether the classifier reads such pictures at all.
-    pictures = [picture(d, (DRAWING_SEED + a.seed) * 1000 + i) for i, d in enumerate(drawings)]
-    f1_pictures = [edge_f1(canny_map(p), m)["f1"] for p, m in zip(pictures, maps)]
+    pictures = np.stack([picture(d, (DRAWING_SEED + a.seed) * 1000 + i) for i, d in enumerate(drawings)])
+    f1_pictures = stroke_f1(pictures, maps)
     # The same pictures encoded and decoded by the model's VAE: what a generator that found
     # exactly their latents would show (a measure of what the VAE keeps, not a bound: other
     # pictures true to the drawing might keep more).
-    kept = round_trip(a.model_dir, np.stack(pictures))
-    f1_kept = [edge_f1(canny_map(p), m)["f1"] for p, m in zip(kept, maps)]
+    kept = round_trip(a.model_dir, pictures)
+    f1_kept = stroke_f1(kept, maps)
 
     def placement(p):
         return float(np.mean([p[i]["placement"] == drawings[i].layout["placement"] for i in placed])) if placed else 1.0
@@ -94,9 +98,9 @@ def drawing_figures(ctx, n: int) -> dict:
            "by_attribute": adherence(named, pred), "by_attribute_without": adherence(named, pred_plain),
            "placement": placement(pred), "placement_without": placement(pred_plain), "by_kind": {},
            "f1_pictures": float(np.mean(f1_pictures)),
-           "adherence_pictures": pooled_share(named, clf.predict(np.stack(pictures)), TARGETS),
+           "adherence_pictures": pooled_share(named, clf.predict(pictures), TARGETS),
            "f1_pictures_vae": float(np.mean(f1_kept)),
-           "l1_pictures_vae": float(np.abs(kept.astype(np.float32) - np.stack(pictures)).mean() / 127.5),
+           "l1_pictures_vae": float(np.abs(kept.astype(np.float32) - pictures).mean() / 127.5),
            "adherence_pictures_vae": pooled_share(named, clf.predict(kept), TARGETS),
            "items": [{"caption": d.caption, "kind": d.kind, "parts": list(d.parts), "layout": d.layout,
                       "f1": f, "f1_without": g, "predicted": p, "predicted_without": q}

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.detectors import canny_map
 from playground.world.classifier import AttributeClassifier
 from workshop.drawings import drawing_set
-from workshop.eval_drawings import DRAWING_SEED, scribble_maps
+from workshop.eval_drawings import DRAWING_SEED, scribble_maps, stroke_f1
 from workshop.eval_sections import TARGETS
-from workshop.metrics import edge_f1, pooled_share, to_size
+from workshop.metrics import pooled_share
 from workshop.model import MODEL_DIR
 from workshop.sampling import open_lab
 
@@ -42,8 +41,7 @@ def measure(pipe, clf, drawings, maps, setting: dict, defaults: dict) -> tuple[f
                num_inference_steps=defaults["num_inference_steps"], output_type="np",
                generator=[torch.Generator().manual_seed(i) for i in range(len(drawings))], **kwargs).images
     images = (out * 255).round().astype(np.uint8)
-    f1 = float(np.mean([edge_f1(canny_map(to_size(im, len(m))), m)["f1"] for im, m in zip(images, maps)]))
-    return f1, pooled_share([d.named for d in drawings], clf.predict(images), TARGETS)
+    return float(np.mean(stroke_f1(images, maps))), pooled_share([d.named for d in drawings], clf.predict(images), TARGETS)
 
 
 def main(argv=None) -> int:
