@@ -49,7 +49,7 @@ def scribble_map(image, width: int | None = None) -> np.ndarray:
     Hand sketches (dark lines on a light canvas) are binarised as drawn; photos and renders
     become their canny edges thickened, which is how the scribble ControlNet was trained
     (HED-based scribbles need weights from the hub, which this app cannot assume).
-    workshop.train_controlnet calls this very function for its training maps (issue 10: a
+    workshop.train_controlnet calls this very function for its training maps (a
     re-implementation there drew 1.4x more stroke pixels than the app, so the net saw thinner
     strokes than it was trained on). Strokes are 3 px at 128 px, wider in proportion above 192.
     """

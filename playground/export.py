@@ -49,7 +49,7 @@ def _summary(panels: list[Panel]) -> str:
     # AUTOMATIC1111 (and the tools that read its format) take `parameters` as ONE generation:
     # a prompt, a negative prompt and one settings line. Several panels' infotexts in a row read
     # as a prompt "Portfolio: ...", the other panels in the negative prompt and the last panel's
-    # CFG (issue 12). So the first panel, which is also what restore fills in; every panel is
+    # CFG. So the first panel, which is also what restore fills in; every panel is
     # in the JSON chunk.
     return to_infotext(panels[0].params)
 

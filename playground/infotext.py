@@ -230,7 +230,7 @@ def parse_infotext(text: str) -> dict:
         out["scheduler"] += "" if out["scheduler"].endswith(_KARRAS) else _KARRAS
     elif schedule and schedule not in _SAMPLERS_OWN:
         # Exponential, Uniform, Beta, ...: no scheduler here applies them. Kept in 'extra' (the
-        # "Settings found" box shows it, restore says so) rather than dropped unseen (issue 12).
+        # "Settings found" box shows it, restore says so) rather than dropped unseen.
         extra["Schedule type"] = schedule
     if extra:
         out["extra"] = extra

@@ -11,33 +11,24 @@ presets/models.yaml. seed=None draws a fresh random seed (recorded in panel.para
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence, TypedDict, Unpack
+from typing import Any, Sequence, Unpack
 
 from PIL import Image
 
 from playground import prior
 from playground.detectors import DETECTORS, check_detector
-from playground.exercises import bandit as _bandit
-from playground.exercises import common, controlnet, generate, img2img, prompt_styles, trajectory, triptych, xy_grid
-from playground.lessons import Lessons
+from playground.exercises import common, generate
+from playground.lessons.conditioning import ConditioningLessons
+from playground.lessons.inside import InsideLessons
+from playground.lessons.prompts import PromptLessons
+from playground.lessons.samplers import SamplerLessons
 from playground.panels import Panel, compose
-from playground.params import SCHEDULERS, GenerationParams
+from playground.params import SCHEDULERS, GenerationParams, Settings
 from playground.pipelines import PipelineManager, check_available, find_truncation
 from playground.registry import ModelSpec, gpu_duration, hub_models_runnable, resolve_model
 
 
-class Settings(TypedDict, total=False):
-    """The keywords every Lab method takes besides its own."""
-
-    negative_prompt: str
-    num_inference_steps: int
-    guidance_scale: float
-    scheduler: str
-    width: int
-    height: int
-
-
-class Lab(Lessons):
+class Lab(PromptLessons, SamplerLessons, ConditioningLessons, InsideLessons):
     """The lab exercises on one model.
 
     Lab(pipeline=pipe, pipeline_options={...}) wraps a pipeline you built yourself; the options
@@ -179,73 +170,10 @@ class Lab(Lessons):
             scheduler=scheduler or spec.scheduler, width=width or spec.size, height=height or spec.size,
             seed=common.random_seed() if seed is None else seed, **extra)
 
-    # ------------------------------------------------------------------ exercises
+    # ------------------------------------------------------------------ images (the lessons: playground/lessons/)
     def generate(self, prompt: str, seed: int | None = None, **settings: Unpack[Settings]) -> Panel:
         """One image."""
         return generate.generate(self.manager, self._params(prompt, seed, **settings))
-
-    def seed_grid(self, prompt: str, seeds: Sequence[int] | None = None, count: int = 8,
-                  **settings: Unpack[Settings]) -> list[Panel]:
-        """The same prompt under many seeds, in one batched run (seeds None: `count` random ones)."""
-        seeds = [common.random_seed() for _ in range(count)] if seeds is None else list(seeds)
-        return generate.seed_grid(self.manager, self._params(prompt, 0, **settings), seeds)
-
-    def triptych(self, prompt: str, vary: str, values: Sequence[Any], seed: int | None = None,
-                 image: Image.Image | None = None, **settings: Unpack[Settings]) -> list[Panel]:
-        """Panels that differ only in one generation argument (vary="guidance_scale", ...)."""
-        return triptych.triptych(self.manager, self._params(prompt, seed, **settings), vary, values, image)
-
-    def prompt_styles(self, prompts: Mapping[str, str] | Sequence[str], seed: int | None = None,
-                      **settings: Unpack[Settings]) -> list[Panel]:
-        """Several phrasings under one seed; a mapping's keys become the captions."""
-        texts = list(prompts.values()) if isinstance(prompts, Mapping) else list(prompts)
-        if not texts:
-            raise ValueError("prompts must hold at least 1 prompt, got 0")
-        base = self._params(texts[0] if isinstance(texts[0], str) and texts[0].strip() else "-", seed, **settings)
-        return prompt_styles.prompt_styles(self.manager, base, prompts)
-
-    def xy_grid(self, prompt: str, x_axis: str, x_values: Sequence[Any], y_axis: str,
-                y_values: Sequence[Any], seed: int | None = None, image: Image.Image | None = None,
-                **settings: Unpack[Settings]) -> common.PanelGrid:
-        """A grid over two settings; the result also has .row_labels, .col_labels, .columns."""
-        return xy_grid.xy_grid(self.manager, self._params(prompt, seed, **settings),
-                               x_axis, x_values, y_axis, y_values, image)
-
-    def img2img_strength(self, image: Image.Image, prompt: str, strengths: Sequence[float] = (0.2, 0.5, 0.8),
-                         seed: int | None = None, **settings: Unpack[Settings]) -> list[Panel]:
-        """Image-to-image at several strengths; each panel reports its SSIM against the input."""
-        return img2img.img2img_strength(self.manager, self._params(prompt, seed, **settings), image, strengths)
-
-    def controlnet(self, image: Image.Image, prompt: str, detector: str = "canny",
-                   scales: Sequence[float] = (1.0,), seed: int | None = None,
-                   **settings: Unpack[Settings]) -> controlnet.ControlNetPanels:
-        """ControlNet panels per scale; the result's .control_map is the map they followed."""
-        check_detector(detector, self.detectors(), self.model)
-        return controlnet.controlnet(self.manager, self._params(prompt, seed, **settings), image, detector, scales)
-
-    def control_map(self, image: Image.Image, detector: str = "canny", width: int | None = None,
-                    height: int | None = None) -> Image.Image:
-        """Just the control map (to preview it before generating)."""
-        size = self.manager.spec.size
-        return controlnet.control_map(image, detector, width or size, height or size, self.device)
-
-    def trajectory(self, prompt: str, seed: int | None = None, every: int = 1,
-                   **settings: Unpack[Settings]) -> list[Panel]:
-        """The predicted final image at each denoising step (every `every`-th step)."""
-        return trajectory.trajectory(self.manager, self._params(prompt, seed, **settings), every)
-
-    @staticmethod
-    def bandit(variants: Sequence[str], rng_seed: int | None = None) -> _bandit.PromptBandit:
-        """A Thompson-sampling bandit over prompt variants (play it with bandit_round)."""
-        return _bandit.PromptBandit(variants, rng_seed)
-
-    def bandit_round(self, bandit: _bandit.PromptBandit, **settings: Unpack[Settings]) -> Panel:
-        """Render the variant the bandit picks, with a fresh seed; then call bandit.record()."""
-        choice = bandit.choose()
-        panel = generate.generate(self.manager, self._params(choice.prompt, choice.seed, **settings))
-        panel.params["variant"] = choice.index
-        panel.caption = f"variant {choice.index + 1} · seed {choice.seed}"
-        return panel
 
     def batch(self, prompts: Sequence[str], seeds: Sequence[int], control_images: Sequence[Image.Image] | None = None,
               detector: str | None = None, controlnet_conditioning_scale: float = 1.0,

@@ -122,7 +122,7 @@ def read_params(source: ImageSource) -> dict:
             raise ValueError(f"the {PORTFOLIO_CHUNK!r} chunk has no panels with a 'params' object")
         return dict(panels[0]["params"])
     text = chunks.get("parameters") or exif_comment(img)
-    if not text or not str(text).strip():  # a ComfyUI graph gets its own message (issue 12)
+    if not text or not str(text).strip():  # a ComfyUI graph gets its own message
         raise ValueError(comfyui_note(chunks) or "image has no generation parameters: no 'parameters' "
                          f"or {JSON_CHUNK!r} PNG chunk and no EXIF UserComment")
     return parse_infotext(str(text))

@@ -14,7 +14,7 @@ import numbers
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
@@ -26,7 +26,7 @@ MIN_SIZE = 64  # below this the VAE's 8x latents are too small for a UNet's down
 MAX_GRID_CELLS = 64  # a 8x8 grid: more cells would not fit one screen nor a CPU's patience
 # One request's share of the model queue, in images x denoising steps: 32 images at 20 steps or
 # 64 at 10, about 40 s of the embedded model on a 2-core CPU. 64 x 50 (3200) held a class's
-# queue for minutes (issue 11).
+# queue for minutes under a class's load.
 MAX_REQUEST_COST = 640
 # Text limits (characters). A prompt past ~300 characters is cut by every text encoder here
 # anyway; titles and statements are drawn into the piece, where 80 000 characters cost a minute.
@@ -200,3 +200,14 @@ def _read_preset(name: str) -> dict:
 def load_preset(name: str) -> dict:
     """presets/<name>.yaml as a dict (a fresh copy: callers may change it freely)."""
     return copy.deepcopy(_read_preset(name))
+
+
+class Settings(TypedDict, total=False):
+    """The keywords every Lab method takes besides its own (Unpack[Settings])."""
+
+    negative_prompt: str
+    num_inference_steps: int
+    guidance_scale: float
+    scheduler: str
+    width: int
+    height: int

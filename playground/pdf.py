@@ -1,7 +1,7 @@
 """The portfolio as a PDF with real text: the piece and every panel as images, every caption,
 prompt, seed and setting as selectable text, and the portfolio JSON as an attachment.
 
-A PDF of pictures only (issue 12) let no one copy a prompt out of it. fpdf2 writes text with an
+A PDF of pictures only let no one copy a prompt out of it. fpdf2 writes text with an
 embedded, subset TrueType font: DejaVu Sans (Latin, Greek, Cyrillic, ...) from the system or
 from matplotlib's package data, which is always installed here. Characters DejaVu lacks (a
 Chinese word in a prompt, an emoji) go to fallback fonts: a CJK font where the system has one,

@@ -114,7 +114,7 @@ class PipelineManager:
     def _adopt(self, pipe) -> None:
         self._base = pipe
         if str(self.device) == "cpu" and hasattr(pipe.vae, "enable_slicing"):  # decode one image at a time:
-            pipe.vae.enable_slicing()  # 16 at once raised RSS by 360 MB for a 64-seed grid (issue 11: <= 300)
+            pipe.vae.enable_slicing()  # 16 at once raised RSS by 360 MB for a 64-seed grid (the budget: <= 300)
         # Every swap starts from the model's own config (trailing timesteps, beta schedule).
         self._scheduler_config = dict(pipe.scheduler.config)
 

@@ -1,6 +1,6 @@
 """The embedded model's prior against the truth: what a seed grid shows vs what the world holds.
 
-Exercise 1 asks for the model's "default cat". For the embedded model the default can be
+Lesson 1 (docs/lessons.md) asks for the model's "default cat". For the embedded model the default can be
 checked: the world's prior tables say how often a cat is ginger, and the attribute
 classifier (shipped in models/tiny-world/classifier) says what each generated image shows.
 The true shares *given the prompt* come from sampling the world's own scene sampler with

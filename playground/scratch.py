@@ -1,7 +1,7 @@
 """Scratch folders for the files the app hands out (exports, "send to img2img", the GIF).
 
 Each export used to make its own `mkdtemp` folder that nobody removed: the disk grew with every
-click (issue 11). Now they all live under one root and go once they are older than a few
+click. Now they all live under one root and go once they are older than a few
 minutes: gradio copies a returned file into its own cache when it answers, so ours are litter
 by then. `trim` keeps a set of files (gradio's uploads) under a byte budget, oldest first.
 """

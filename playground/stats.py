@@ -1,6 +1,6 @@
 """Statistics over a set of images (a seed grid): what does the model draw when left alone?
 
-Exercise 1 asks students to describe the model's "default" by colour, brightness and spread;
+Lesson 1 (docs/lessons.md) asks students to describe the model's "default" by colour, brightness and spread;
 these numbers make that description checkable. Plots use matplotlib's object API on the Agg
 canvas (no pyplot): no global figure state to leak between concurrent Gradio sessions.
 """

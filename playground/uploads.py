@@ -22,7 +22,7 @@ MAX_PIXELS = 4096 * 4096
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # A sketch comes from a 384 px canvas (768 px on a high-density screen); gradio decodes its
 # background, every layer and the composite, so 1024 x 1024 RGBA each (4 MB) keeps a whole
-# sketch under ~50 MB. A 10000 x 10000 composite would cost 1.2 GB (issue 11).
+# sketch under ~50 MB. A 10000 x 10000 composite would cost 1.2 GB.
 MAX_SKETCH_PIXELS = 1024 * 1024
 # The canvas has one layer; a few more leave room for the editor's own, never 10 000.
 MAX_SKETCH_LAYERS = 4

@@ -4,7 +4,7 @@
    what a push would carry), into a temporary folder;
 2. make a clean virtualenv with Python 3.11 (Space.yaml's python_version), no site packages;
 3. `pip install -r <copy>/requirements.txt` run from *another* folder (a Space's builder runs
-   pip outside the app's folder; `-e .` in requirements.txt broke exactly there, issue 12);
+   pip outside the app's folder; `-e .` in requirements.txt broke exactly there);
 4. `python app.py` from the copy, with the Space's host/port variables, and fetch its page and
    its /config until they answer (the embedded model loads in the background meanwhile).
 

@@ -1,4 +1,4 @@
-"""Where the words land (seed 003): DAAM heatmaps per word, on the tiny pipelines."""
+"""The "Where words land" exercise: DAAM heatmaps per word, on the tiny pipelines."""
 from __future__ import annotations
 
 import numpy as np
@@ -54,7 +54,7 @@ def test_the_shared_unet_gets_its_processors_back(lab):
 
 
 def test_attention_tab(lab):
-    from test_ui_helpers import settings_for
+    from support import settings_for
 
     from playground.ui import attention as tab
     from playground.ui.shared import Labs

@@ -1,5 +1,5 @@
 """The bench runs on the tiny pipeline and reports every figure it promises."""
-from playground import bench
+from tools import bench
 
 
 def test_bench_on_the_tiny_pipeline(capsys):

@@ -9,43 +9,19 @@ from __future__ import annotations
 
 import json
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 from PIL import Image
 
 from playground.export import PORTFOLIO_CHUNK
 from playground.ui.catalog import EXERCISES
 
-from test_app import serve_app
-from test_ui_helpers import TINY_STEPS
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-TIMEOUT_MS = 20_000
-
-
-def _need_browser():
-    missing = []
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("playwright (pip install playwright)")
-    if not Path(CHROMIUM).exists():
-        missing.append("chromium (apt-get install chromium)")
-    if missing:
-        message = f"browser test needs {', '.join(missing)}; bash .ci/browser-setup.sh installs both"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+from browser_support import ARGS, CHROMIUM, TIMEOUT_MS, need_browser, open_tab, steps_to, visible_button
+from support import UI_STEPS, serve_app
 
 
 @pytest.fixture(scope="module")
 def url(lab):
-    _need_browser()
+    need_browser()
     with serve_app(lab) as address:
         yield address
 
@@ -66,23 +42,6 @@ def page(url):
         browser.close()
 
 
-def _tab(page, name):
-    page.get_by_role("tab", name=name, exact=True).click()
-
-
-def _visible_button(page, name):
-    return page.locator("button:visible", has_text=name).first
-
-
-def _steps_to(page, steps):
-    """The advanced accordion's steps slider, set through its number box (as a student types)."""
-    page.get_by_text("Advanced settings (shared by every tab)").click()
-    box = page.get_by_label("number input for Steps (num_inference_steps)")
-    box.fill(str(steps))
-    box.press("Enter")
-    page.get_by_text("Advanced settings (shared by every tab)").click()
-
-
 def test_student_path_triptych_portfolio_export(page, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -91,19 +50,19 @@ def test_student_path_triptych_portfolio_export(page, tmp_path):
     assert names == [ex.title for ex in EXERCISES], names
     # 1. every tab renders: one screenshot each
     for i, name in enumerate(names):
-        _tab(page, name)
+        open_tab(page, name)
         page.wait_for_timeout(300)
         page.screenshot(path=str(shots / f"{i + 1}-{name.replace(' ', '_').replace('&', 'and')}.png"), full_page=True)
     # 2. a bad value: a toast names the field, nothing breaks
-    _tab(page, "Triptych")
-    _steps_to(page, TINY_STEPS)
+    open_tab(page, "Triptych")
+    steps_to(page, UI_STEPS)
     values = page.get_by_label("Values (comma-separated)")
     values.fill("1, 99")
-    _visible_button(page, "Run triptych").click()
+    visible_button(page, "Run triptych").click()
     page.get_by_text("guidance_scale must be a number in 0..30").first.wait_for()
     # 3. the triptych: three captioned panels
     values.fill("1, 5, 15")
-    _visible_button(page, "Run triptych").click()
+    visible_button(page, "Run triptych").click()
     gallery = page.locator("#triptych-gallery")
     gallery.locator("img").nth(2).wait_for()
     for caption in ("CFG 1", "CFG 5", "CFG 15"):
@@ -111,21 +70,21 @@ def test_student_path_triptych_portfolio_export(page, tmp_path):
     page.screenshot(path=str(shots / "triptych-result.png"), full_page=True)
     # 4. click a panel and send it to image-to-image: the tab opens with it as the input
     gallery.locator("img").first.click()
-    _visible_button(page, "Send selected to Image to image").click()
+    visible_button(page, "Send selected to Image to image").click()
     page.get_by_text("triptych-panel").first.wait_for()  # the file, and its preview below
     page.locator(".upscale img:visible").first.wait_for()
     assert page.get_by_role("tab", name="Image to image", exact=True).get_attribute("aria-selected") == "true"
     page.screenshot(path=str(shots / "img2img-sent.png"), full_page=True)
-    _tab(page, "Triptych")
+    open_tab(page, "Triptych")
     # 5. add to the portfolio; the badge counts
-    _visible_button(page, "Add all to portfolio").click()
+    visible_button(page, "Add all to portfolio").click()
     page.get_by_text("Portfolio: 3 panels").first.wait_for()
     # 6. export, and download the PNG
-    _tab(page, "Portfolio")
+    open_tab(page, "Portfolio")
     page.locator("#portfolio-gallery img").nth(2).wait_for()
     page.locator("#portfolio-title textarea, #portfolio-title input").first.fill("Three guidance scales")
     page.locator("#portfolio-statement textarea").fill("Low guidance ignores the prompt; high guidance burns it.")
-    _visible_button(page, "Export PNG, PDF and ZIP").click()
+    visible_button(page, "Export PNG, PDF and ZIP").click()
     link = page.locator("#portfolio-downloads a[download='portfolio.png']")
     try:
         link.wait_for()

@@ -17,11 +17,8 @@ from playground.ui.shared import Labs, model_fn
 from playground.world.captioner import (DEFAULT_DIR, SEED_MAX, Captioner, detokenize, load_captioner,
                                         tokenize)
 from playground.world.scene import sample_scene
-from test_ui_helpers import settings_for
+from support import settings_for
 from workshop.captions import caption
-
-has_model = pytest.mark.skipif(not (DEFAULT_DIR / "captioner.safetensors").is_file(),
-                               reason="models/tiny-world/captioner has no weights yet")
 
 
 class AllKnown:
@@ -48,7 +45,6 @@ def test_words_round_trip():
     assert tokenize("cat.") == ["cat", "."]  # punctuation is a word of its own, and unknown
 
 
-@has_model
 def test_shipped_files_are_safetensors_and_small():
     files = {p.name: p.stat().st_size for p in DEFAULT_DIR.iterdir()}
     assert set(files) == {"captioner.safetensors", "config.json", "evaluation.json"}
@@ -57,14 +53,12 @@ def test_shipped_files_are_safetensors_and_small():
     assert config["vocab"][:3] == ["<pad>", "<bos>", "<eos>"] and "cat" in config["vocab"]
 
 
-@has_model
 def test_the_pair_table_marks_word_salad(model):
     assert model.unseen_pairs("a ginger cat sitting upright by a Norwegian fjord, warm tones") == []
     assert model.unseen_pairs("a cat bright on photo") == ["cat bright", "bright on", "on photo"]
     assert model.unseen_pairs("sitting") == ["[start] sitting"]
 
 
-@has_model
 def test_same_seed_same_caption_and_batch_equals_alone(model):
     batch = model.sample("a cat", [0.7, 1.2, 1.2], [5, 5, 6])
     alone = [model.sample("a cat", [t], [s])[0] for t, s in ((0.7, 5), (1.2, 5), (1.2, 6))]
@@ -74,7 +68,6 @@ def test_same_seed_same_caption_and_batch_equals_alone(model):
     assert len(set(texts(model, "", 1.0, 16))) > 1  # different seeds, different captions
 
 
-@has_model
 def test_temperature_narrows_and_widens(model):
     cold = texts(model, "", 0.05, 32)
     hot = texts(model, "", 1.5, 32)
@@ -84,7 +77,6 @@ def test_temperature_narrows_and_widens(model):
     assert set(greedy) == set(cold)
 
 
-@has_model
 def test_top_k_and_top_p_cut_the_tail(model):
     greedy = texts(model, "", 1.0, 1, top_k=1)
     assert set(texts(model, "", 2.0, 6, top_p=0.01)) == set(greedy)  # only the top word is left
@@ -98,7 +90,6 @@ def test_top_k_and_top_p_cut_the_tail(model):
     assert np.mean(valid) > np.mean(hot)
 
 
-@has_model
 def test_knob_and_start_errors_name_the_field(model):
     for kwargs, match in ((dict(temperatures=[0.0]), r"temperature must be a number in 0.05..2.0"),
                           (dict(temperatures=[2.5]), "temperature"),
@@ -141,7 +132,6 @@ def test_invalid_scenes_say_why(text, reason):
     assert ex.scene_check(text, False, AllKnown())[1].startswith("unfinished")
 
 
-@has_model
 def test_exercise_returns_texts_temperatures_and_verdicts(model):
     out = ex.captions("a cat", [0.2, 1.2], seed=SEED_MAX, samples=2, captioner=model)
     assert [c.temperature for c in out] == [0.2, 0.2, 1.2, 1.2]
@@ -151,7 +141,6 @@ def test_exercise_returns_texts_temperatures_and_verdicts(model):
     assert ex.scene_check("a kitten", True, model)[1] == "unknown words: kitten"
 
 
-@has_model
 def test_label_panels_caption_and_record_the_sampling(model):
     out = ex.captions("a fox", [0.2], seed=1, captioner=model)
     panels = ex.label_panels([Panel(Image.new("RGB", (8, 8)), "seed 1", {"seed": 1})], out, top_k=5)
@@ -176,7 +165,6 @@ class CaptionLab:
                            samples=samples, max_length=max_length)
 
 
-@has_model
 def test_tab_renders_each_caption_under_one_seed(lab):
     labs = Labs(lab if hasattr(Lab, "captions") else CaptionLab(lab))
     gallery, panels, table = tab.run_captions(labs, "a cat", "0.2, 1.2", 0, 1.0, 1, 9, **settings_for(lab))

@@ -22,17 +22,33 @@ def test_every_descriptor_names_a_real_lab_method_tab_and_preset():
     assert len(set(ids)) == len(ids) and ids[-1] == "portfolio"
 
 
-def test_every_exercise_with_a_model_has_a_preset():
+def test_every_exercise_has_a_preset_of_its_own_name():
     presets = {p.stem for p in PRESETS_DIR.glob("*.yaml")}
-    aliases = {"denoising": "trajectory"}  # the tab shows the Lab's trajectory
+    assert {ex.id for ex in catalog.EXERCISES} <= presets
+
+
+def test_lessons_and_groups_are_the_lesson_maps():
+    lessons = (ROOT / "docs" / "lessons.md").read_text(encoding="utf-8")
     for ex in catalog.EXERCISES:
-        if ex.lab_method is not None:
-            assert aliases.get(ex.id, ex.id) in presets, ex.id
+        assert ex.group in catalog.GROUPS, ex.id
+        row = next(line for line in lessons.splitlines() if line.startswith(f"| {ex.group} | {ex.lesson} |"))
+        assert ex.title in row, (ex.id, row)
 
 
-def test_readme_table_is_the_descriptors():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert catalog.readme_table() in readme, "README's tab table differs: paste catalog.readme_table()"
+def test_readme_tables_are_the_descriptors(tmp_path):
+    copy = tmp_path / "README.md"
+    copy.write_text((ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    assert not catalog.rewrite_readme(copy), "README's tables differ: run python -m playground.ui.catalog"
+    text = copy.read_text(encoding="utf-8")
+    assert catalog.readme_table() in text and catalog.api_table() in text
+    assert all(f"`/{name}`" in text for name in catalog.model_endpoints())
+
+
+def test_every_model_endpoint_has_an_example_call():
+    for ex in catalog.EXERCISES:
+        assert bool(ex.api) == (ex.lab_method is not None), ex.id
+        for e in ex.api:
+            assert e.inputs and isinstance(e.example, tuple), e.name
 
 
 def test_cheap_endpoints_follow_the_descriptor_flags():
@@ -43,12 +59,12 @@ def test_cheap_endpoints_follow_the_descriptor_flags():
     assert catalog.model_endpoints() >= {"bandit_start", "denoising"}
 
 
-def test_every_tab_has_an_about_text_and_nothing_else_does():
+def test_every_tab_has_an_about_text_in_its_preset():
     from playground.params import load_preset
 
-    about = load_preset("about")
+    for ex in catalog.EXERCISES:
+        about = load_preset(ex.id).get("about", "")
+        assert len(about.split()) >= 30, f"{ex.id}: presets/{ex.id}.yaml needs an 'about' text"
+    # a preset with an About text belongs to a tab (no text left behind by a tab that is gone)
     ids = {ex.id for ex in catalog.EXERCISES}
-    assert ids <= set(about), f"no 'About this lesson' for {ids - set(about)}"
-    # texts may be written ahead of a tab (the captions lab), never for a tab that is gone
-    assert set(about) - ids <= {"captions"}
-    assert all(len(about[i].split()) >= 30 for i in ids)
+    assert {p.stem for p in PRESETS_DIR.glob("*.yaml") if "about" in load_preset(p.stem)} == ids

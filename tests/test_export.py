@@ -60,8 +60,8 @@ def test_pdf_has_one_page_per_panel_plus_cover(tmp_path):
 
 
 def test_pdf_text_holds_every_prompt_and_seed_and_the_json_is_attached(tmp_path):
-    """Issue 12 defect 6: the PDF had pictures only. Every panel's caption, prompt, seed and
-    settings are text a reader extracts, in any script, and portfolio.json is attached."""
+    """A PDF of pictures only let no one copy a prompt out of it: every panel's caption, prompt,
+    seed and settings are text a reader extracts, in any script, and portfolio.json is attached."""
     prompts = ['a fox, reading a "book": at night', "un renard — 狐, café au lait 🦊", "Лиса\tв лесу, Αλεπού"]
     ps = [Panel(p.image, f"seed {i + 11}", {**p.params, "prompt": text, "seed": i + 11})
           for i, (p, text) in enumerate(zip(triptych(), prompts))]

@@ -24,5 +24,6 @@ def test_a_space_build_installs_and_serves(capsys):
     if why:
         pytest.skip(f"no offline torch wheel, the rehearsal would download gigabytes: {why}")
     assert rehearsal.main(["--python", python]) == 0, capsys.readouterr().err[-3000:]
+    # the rehearsal waits up to 300 s for the page and checks its markers; its seconds are figures it prints
     times = json.loads(capsys.readouterr().out.splitlines()[0])
-    assert times["first_page_s"] < 60 and times["files"] > 100
+    assert times["page_bytes"] > 0 and times["config_bytes"] > 0 and times["files"] > 100

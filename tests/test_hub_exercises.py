@@ -17,28 +17,15 @@ from playground.lab import Lab
 from playground.panels import Panel
 from playground.params import PRESETS_DIR, load_preset
 from playground.registry import load_registry
+from playground.ui import catalog
 
 pytestmark = pytest.mark.integration
 REGISTRY, _ = load_registry(PRESETS_DIR / "models.yaml")
 MODELS = list(REGISTRY)
 S = dict(width=64, height=64, num_inference_steps=2)
-EXERCISES = {
-    "generate": lambda lab, img, mask: [lab.generate("a red car", seed=1, **S)],
-    "seed_grid": lambda lab, img, mask: lab.seed_grid("a red car", seeds=[1, 2], **S),
-    "triptych": lambda lab, img, mask: lab.triptych("a red car", vary="guidance_scale", values=[0.0, 2.0],
-                                                     seed=1, **S),
-    "prompt_styles": lambda lab, img, mask: lab.prompt_styles({"command": "draw a red car", "caption": "a red car"},
-                                                              seed=1, **S),
-    "xy_grid": lambda lab, img, mask: lab.xy_grid("a car", "seed", [1, 2], "prompt", ["a car", "a cat"], seed=1, **S),
-    "img2img_strength": lambda lab, img, mask: lab.img2img_strength(img, "a red car", strengths=(0.5, 1.0), seed=1, **S),
-    "trajectory": lambda lab, img, mask: lab.trajectory("a red car", seed=1, **S),
-    "bandit_round": lambda lab, img, mask: [lab.bandit_round(lab.bandit(["a car", "a red car"], rng_seed=0), **S)],
-    "attention_maps": lambda lab, img, mask: lab.attention_maps("a red car", seed=1, **S),
-    "interpolate": lambda lab, img, mask: lab.interpolate("a red car", seeds=(1, 2), frames=2, prompt_b="a cat", **S),
-    "variation": lambda lab, img, mask: [lab.variation("a red car", seed=1, variation_seed=2, strength=0.3, **S)],
-    "negation": lambda lab, img, mask: lab.negation("a car in a meadow", "birds", seed=1, **S),
-    "inpaint": lambda lab, img, mask: lab.inpaint(img, mask, "a red car", strengths=(0.75, 1.0), seed=1, **S),
-}
+# Every Lab call the exercise descriptors name (playground/ui/catalog.py), plus Lab.generate.
+EXERCISES = {"generate": lambda lab, img, mask, **s: [lab.generate("a red car", seed=1, **s)]}
+EXERCISES |= {f"{ex.id}-{i}": call for ex in catalog.EXERCISES for i, call in enumerate(ex.lab_examples)}
 # The hub detectors build controlnet-aux's full-size networks (DPT-Hybrid, OpenPose) on the CPU.
 HUB_DETECTORS = {"depth", "openpose"}
 CONTROL = [pytest.param(m, d, id=f"{m}-{d}", marks=[pytest.mark.slow] if d in HUB_DETECTORS else [])
@@ -87,7 +74,7 @@ def check_panels(panels, model: str, count: int | None = None) -> None:
 def test_every_exercise_runs_on_every_registry_model(labs, photo, mask, model, exercise):
     lab = labs(model)
     assert lab.model == model and lab.dtype.is_floating_point and str(lab.dtype) == "torch.float32"
-    panels = EXERCISES[exercise](lab, photo, mask)
+    panels = EXERCISES[exercise](lab, photo, mask, **S)
     check_panels(panels, model)
 
 
@@ -109,7 +96,7 @@ def test_the_registry_pairs_detectors_as_documented(labs):
 
 @pytest.mark.parametrize("model", ["stabilityai/sd-turbo", "stabilityai/sdxl-turbo"])
 def test_turbo_img2img_at_the_tabs_default_strengths_raises_the_steps(labs, photo, model):
-    # Issue 12, defect 3: 1 step x strength 0.2 left no denoising step and failed.
+    # 1 step x strength 0.2 left no denoising step and failed: the steps rise to give one.
     lab = labs(model)
     strengths = load_preset("img2img")["strengths"]
     assert lab.defaults()["num_inference_steps"] == 1
@@ -140,7 +127,7 @@ def test_enough_steps_are_left_alone(labs, photo):
 
 
 def test_sd15_safety_checker_verdict_reaches_the_panel(labs, photo, mask):
-    # Issue 12, defect 4: a flagged image came back black with the caption "seed 1".
+    # A flagged image came back black with the caption "seed 1": the verdict must reach the panel.
     lab = labs("stable-diffusion-v1-5/stable-diffusion-v1-5")
     checker = lab.manager.base.safety_checker
     checker.concept_embeds_weights.data.fill_(-2.0)  # every cosine similarity now flags

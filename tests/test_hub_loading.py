@@ -112,7 +112,7 @@ def test_a_missing_controlnet_is_named(hub_cache, tmp_path, photo):
                                                ("openpose", "hand_pose_model.pth"),
                                                ("openpose", "facenet.pth")])
 def test_every_annotator_file_is_probed(hub_cache, tmp_path, photo, detector, missing):
-    # Issue 12, defect 9: OpenPose probed its body weights only; the hand and face files then
+    # OpenPose once probed its body weights only; the hand and face files then
     # failed inside controlnet-aux with a generic error.
     cache = without(hub_cache, tmp_path, (ANNOTATOR_REPO, missing))
     with pointing_at(cache):

@@ -1,4 +1,4 @@
-"""Inpainting (seed 004): white changes, black is kept pixel for pixel."""
+"""The inpainting exercise: white changes, black is kept pixel for pixel."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from playground.exercises.inpaint import fit_mask
-from test_ui_helpers import settings_for
+from support import settings_for
 
 
 def _mask(size=(64, 64), box=(16, 16, 48, 48)):

@@ -1,7 +1,5 @@
-"""Walks between seeds and prompts (seed 002): slerp stays on the noise's sphere, lerp cuts inside."""
+"""The walks exercise, between seeds and prompts: slerp stays on the noise's sphere, lerp cuts inside."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +9,6 @@ from conftest import PIXEL_TOLERANCE, max_diff
 
 from playground.exercises.interpolate import even_steps, lerp, slerp, walk_noise
 from playground.exercises.spacing import MIN_WIDTH, budget_for, distances, even_walk, pick, pixels
-
-MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "tiny-world"
 
 
 def test_slerp_keeps_the_norm_and_lerp_shrinks_the_middle():
@@ -65,7 +61,7 @@ def test_walk_errors_name_the_field(lab, kwargs, message):
 
 
 def test_walk_tab_returns_strip_gif_and_panels(lab):
-    from test_ui_helpers import settings_for
+    from support import settings_for
 
     from playground.ui import interpolate as tab
     from playground.ui.shared import Labs
@@ -82,7 +78,7 @@ def test_walk_tab_returns_strip_gif_and_panels(lab):
 
 
 def test_the_walk_tab_tells_where_the_picture_jumps(lab, monkeypatch, toasts):
-    from test_ui_helpers import settings_for
+    from support import settings_for
 
     from playground.exercises.interpolate import Walk
     from playground.ui import interpolate as tab
@@ -192,7 +188,6 @@ def test_an_even_walk_on_a_pipeline_returns_its_frames_with_t_in_the_captions(la
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not any((MODEL_DIR / "unet").glob("*.safetensors")), reason="models/tiny-world has no weights yet")
 def test_on_the_embedded_model_an_even_walk_steps_more_evenly_than_a_uniform_one():
     """Seeds 0 and 1 at 64 px and 10 steps: with equal steps of t the picture holds, then turns
     (largest step 2.5x the median); the even walk spreads the turn over its frames."""

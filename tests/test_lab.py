@@ -1,13 +1,10 @@
-"""The public Lab API of docs/design.md, on the tiny pipeline (and the embedded model when present)."""
+"""The public Lab API of docs/design.md, on the tiny pipeline (and on the shipped embedded model)."""
 import pytest
 from conftest import PIXEL_TOLERANCE, TINY_STEPS, max_diff
 
 from playground import Lab, Panel, read_params
 from playground import pipelines
 from playground.params import SCHEDULERS
-from pathlib import Path
-
-MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "tiny-world"
 
 
 def test_defaults_come_from_the_model(lab):
@@ -92,7 +89,6 @@ def test_default_lab_without_weights_says_how_to_get_them(tmp_path, monkeypatch)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not any((MODEL_DIR / "unet").glob("*.safetensors")), reason="models/tiny-world has no weights yet")
 def test_default_lab_runs_the_embedded_model(capfd):
     lab = Lab()
     lab.progress = False

@@ -21,7 +21,7 @@ def test_importing_the_core_loads_no_gradio_and_no_model():
     out = run_python(
         "import sys, playground\n"
         "from playground import Lab, Panel, read_params, GenerationParams, PromptBandit\n"
-        "import playground.lab, playground.pipelines, playground.registry, playground.bench\n"
+        "import playground.lab, playground.pipelines, playground.registry, tools.bench\n"
         "from playground.exercises import bandit, common, controlnet, generate, img2img, "
         "prompt_styles, trajectory, triptych, xy_grid\n"
         "print(sorted(m for m in ('gradio', 'torch', 'diffusers', 'transformers') if m in sys.modules))")

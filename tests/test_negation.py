@@ -1,4 +1,4 @@
-"""Negation (seed 004): the prompt, "no <thing>" written in, <thing> as the negative prompt."""
+"""The negation exercise: the prompt, "no <thing>" written in, <thing> as the negative prompt."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +6,7 @@ from conftest import PIXEL_TOLERANCE, max_diff
 
 from playground.exercises.negation import negation_prompts
 from playground.ui import negation as tab
-from test_ui_helpers import settings_for
+from support import settings_for
 
 
 def test_the_three_prompts():

@@ -1,9 +1,10 @@
 """GenerationParams validation: every bad value raises a ValueError naming field and range."""
 import dataclasses
 
+import numpy as np
 import pytest
 
-from playground.params import (GUIDANCE_RANGE, MAX_GRID_CELLS, SCHEDULERS, SEED_MAX, STEPS_RANGE,
+from playground.params import (GUIDANCE_RANGE, PRESETS_DIR, MAX_GRID_CELLS, SCHEDULERS, SEED_MAX, STEPS_RANGE,
                                GenerationParams, check_grid_cells, check_prompt, load_preset)
 
 OK = dict(prompt="a cat", seed=7)
@@ -53,7 +54,6 @@ def test_limits_are_inclusive():
 
 
 def test_numpy_integers_are_seeds():
-    np = pytest.importorskip("numpy")
     p = make(seed=np.int64(42))
     assert p.seed == 42 and type(p.seed) is int  # plain int: JSON and torch both take it
 
@@ -105,8 +105,7 @@ def test_scheduler_names_are_a1111s():
         assert name in SCHEDULERS
 
 
-PRESETS = ["generate", "seed_grid", "triptych", "prompt_styles", "xy_grid", "img2img",
-           "controlnet", "trajectory", "bandit"]
+PRESETS = sorted(p.stem for p in PRESETS_DIR.glob("*.yaml") if p.stem != "models")
 
 
 @pytest.mark.parametrize("name", PRESETS)

@@ -1,6 +1,6 @@
-"""Restore refuses, or says it leaves out, what the page or the Lab would then reject (issue 12,
-defect 7): samplers this app lacks, 64-bit seeds, sizes above the model's cap, schedule types
-it does not apply; a ComfyUI PNG is named as one."""
+"""Restore refuses, or says it leaves out, what the page or the Lab would then reject (else a
+restored PNG fails later, on the click): samplers this app lacks, 64-bit seeds, sizes above
+the model's cap, schedule types it does not apply; a ComfyUI PNG is named as one."""
 from __future__ import annotations
 
 import io

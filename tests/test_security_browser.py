@@ -1,6 +1,7 @@
-"""In a real browser (issue 11): the portfolio survives a page reload, and markup from a shared
-PNG shows as text in the toast, never as an element (which made the browser fetch a URL).
-Needs Debian's chromium and Playwright, as tests/test_browser.py; slow (a browser and a server).
+"""Threats to a class on one Space, in a real browser: the portfolio survives a page reload,
+and markup from a shared PNG shows as text in the toast, never as an element (which made the
+browser fetch a URL).
+Needs Debian's chromium and Playwright (tests/browser_support.py); slow (a browser and a server).
 """
 from __future__ import annotations
 
@@ -9,16 +10,15 @@ import io
 import pytest
 from PIL import Image, PngImagePlugin
 
-from test_app import serve_app
-from test_browser import ARGS, CHROMIUM, TIMEOUT_MS, _need_browser, _steps_to, _tab, _visible_button
-from test_ui_helpers import TINY_STEPS
+from browser_support import ARGS, CHROMIUM, TIMEOUT_MS, need_browser, open_tab, steps_to, visible_button
+from support import UI_STEPS, serve_app
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def page(lab, tmp_path_factory):
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     root = tmp_path_factory.mktemp("browser-store")
@@ -37,15 +37,15 @@ def page(lab, tmp_path_factory):
 
 
 def test_the_portfolio_survives_a_reload(page):
-    _steps_to(page, TINY_STEPS)
-    _visible_button(page, "Run triptych").click()
+    steps_to(page, UI_STEPS)
+    visible_button(page, "Run triptych").click()
     page.locator("#triptych-gallery img").nth(2).wait_for()
-    _visible_button(page, "Add all to portfolio").click()
+    visible_button(page, "Add all to portfolio").click()
     page.get_by_text("Portfolio: 3 panels").first.wait_for()
     page.reload()
     page.get_by_text("Your portfolio is back: 3 panels").first.wait_for()
     page.get_by_text("Portfolio: 3 panels").first.wait_for()
-    _tab(page, "Portfolio")
+    open_tab(page, "Portfolio")
     page.locator("#portfolio-gallery img").nth(2).wait_for()
 
 
@@ -55,7 +55,7 @@ def test_markup_in_a_png_chunk_is_shown_as_text(page, tmp_path):
     buf = io.BytesIO()
     Image.new("RGB", (16, 16), "red").save(buf, "PNG", pnginfo=info)
     (tmp_path / "shared.png").write_bytes(buf.getvalue())
-    _tab(page, "Portfolio")
+    open_tab(page, "Portfolio")
     page.get_by_text("Restore settings from a saved PNG").click()
     page.locator("#restore-drop input[type=file]").set_input_files(str(tmp_path / "shared.png"))
     toast = page.get_by_text("infotext field 'Steps' must be a finite number").first

@@ -1,7 +1,7 @@
-"""The seeded fuzzer and the load test, run small against the app on a tiny pipeline (issue 11).
+"""The seeded fuzzer and the load test, run small against the app on a tiny pipeline.
 
-`python -m playground.ui.fuzz` runs 10 000 of each outside the suite and
-`python -m playground.ui.load --students 30` the full class; here: 200 uploads and 200 raw-API
+`python -m tools.fuzz` runs 10 000 of each outside the suite and
+`python -m tools.load --students 30` the full class; here: 200 uploads and 200 raw-API
 payloads (slow), and three students (integration). Every case must end with a result or a
 message; the server must be alive at the end.
 """
@@ -11,9 +11,8 @@ import os
 
 import pytest
 
-from playground.ui import fuzz, load, probe
-from test_app import serve_app
-from test_ui_helpers import TINY_STEPS
+from tools import fuzz, load, probe
+from support import UI_STEPS, serve_app
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +39,7 @@ def test_200_fuzzed_uploads_and_200_fuzzed_payloads(server):
 def test_three_students_each_get_a_result_or_a_message(server, lab):
     url, root = server
     settings = dict(zip(("model", "negative_prompt", "num_inference_steps", "guidance_scale", "scheduler", "width",
-                         "height"), (lab.model, "", TINY_STEPS, 5.0, "DDIM", 64, 64)))
+                         "height"), (lab.model, "", UI_STEPS, 5.0, "DDIM", 64, 64)))
     result = load.run(url, os.getpid(), [root], students=3, requests=2, settings=settings, seed=1, arrive_s=0,
                       cleanup_s=0, workdir=root)
     text = load.report(result)

@@ -1,4 +1,4 @@
-"""Threats to a class on one Space, checked without a server (issue 11), part 2 of 2:
+"""Threats to a class sharing one Space, checked without a server, part 2 of 2:
 
 5. malformed values: text where numbers go, a list where settings go, matplotlib math
 6. fair sharing: one request's cost, the queue's ETA
@@ -74,7 +74,7 @@ def test_the_queue_clock_learns_per_endpoint_and_skips_the_first_slot():
 
 
 def test_the_queue_clock_uses_trimmed_means_and_learns_its_scale_from_true_waits():
-    """A class's ETAs were a third short (issue 11): a sum of skewed slot times is a sum of
+    """A class's ETAs were a third short (the load test measured it): a sum of skewed slot times is a sum of
     means, not of medians, and what slot times miss is learnt from how long requests really
     waited after being told."""
     clock = fair.QueueClock()

@@ -65,7 +65,7 @@ def test_models_are_every_hub_repo_the_registry_may_load():
 
 
 def test_preload_from_hub_lists_exactly_the_files_each_fp16_load_reads():
-    # Issue 12: weights downloaded at run time, on the first click. tests/test_hub_loading.py
+    # Weights once downloaded at run time, on the first click. tests/test_hub_loading.py
     # loads every model from a cache that holds only these files.
     preload = {}
     for entry in _space()["preload_from_hub"]:
@@ -96,7 +96,7 @@ def test_readme_names_the_licence_of_every_hub_repo():
 
 
 def test_requirements_install_from_any_folder():
-    # Issue 12, defect 8: `-e .` is resolved against the folder pip runs in, not the file's.
+    # `-e .` is resolved against the folder pip runs in, not the file's.
     lines = [ln.strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
     assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[\w.+]+", ln) for ln in lines), lines

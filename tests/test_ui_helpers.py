@@ -1,7 +1,4 @@
-"""playground.ui.shared/values/panels: errors become toasts, values parse strictly, the portfolio is copied.
-
-Also the helpers the other UI test files import (settings for the tiny Lab of conftest.py).
-"""
+"""playground.ui.shared/values/panels: errors become toasts, values parse strictly, the portfolio is copied."""
 from __future__ import annotations
 
 import sys
@@ -9,26 +6,9 @@ import types
 
 import gradio as gr
 import pytest
-from PIL import Image
 
-from playground.panels import Panel
 from playground.ui import panels, shared, values
-
-TINY_STEPS = 2  # the UI tests check wiring, not image quality: two steps keep them fast
-
-
-def settings_for(lab, **changes) -> dict:
-    """The advanced-settings keywords a model callback receives, for the tiny Lab."""
-    d = lab.defaults()
-    values = dict(model=lab.model, negative_prompt="", num_inference_steps=TINY_STEPS,
-                  guidance_scale=d["guidance_scale"], scheduler=d["scheduler"], width=d["width"],
-                  height=d["height"])
-    values.update(changes)
-    return values
-
-
-def panel(colour="red", caption="p", **params) -> Panel:
-    return Panel(Image.new("RGB", (16, 16), colour), caption, {"prompt": "a cat", "seed": 1, **params})
+from support import UI_STEPS, panel, settings_for
 
 
 def test_core_errors_turn_value_errors_into_toasts_and_keep_others():
@@ -108,7 +88,7 @@ def test_as_int_refuses_fractions_instead_of_rounding():
 def test_lab_call_passes_settings_as_lab_keywords(lab):
     got_lab, kw = shared.lab_call(shared.Labs(lab), settings_for(lab, width=64.0, negative_prompt=None))
     assert got_lab is lab
-    assert kw == dict(negative_prompt="", num_inference_steps=TINY_STEPS,
+    assert kw == dict(negative_prompt="", num_inference_steps=UI_STEPS,
                       guidance_scale=lab.defaults()["guidance_scale"],
                       scheduler=lab.defaults()["scheduler"], width=64, height=lab.defaults()["height"])
     with pytest.raises(ValueError, match="settings must include"):

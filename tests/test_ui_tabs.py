@@ -12,7 +12,7 @@ from playground.panels import read_params
 from playground.ui import (bandit, controlnet, denoising, img2img, portfolio, prompt_styles, restore,
                            seed_grid, triptych, xy_grid)
 from playground.ui.shared import Labs, model_fn
-from test_ui_helpers import TINY_STEPS, panel, settings_for
+from support import UI_STEPS, panel, settings_for
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +226,7 @@ def test_restore_fills_only_the_target_tab():
 
 
 def test_steps_are_few_here():
-    assert TINY_STEPS <= 4  # keeps the whole UI suite within its time budget
+    assert UI_STEPS <= 4  # keeps the whole UI suite within its time budget
 
 
 def test_picking_a_model_applies_its_registry_defaults_without_loading():
@@ -250,7 +250,7 @@ def test_picking_a_model_applies_its_registry_defaults_without_loading():
 
 
 def test_the_sketch_pad_defaults_to_the_detector_trained_for_drawings():
-    """Issue 10: canny draws two edges along every pen stroke; a drawing goes to scribble, an
+    """People's drawings: canny draws two edges along every pen stroke; a drawing goes to scribble, an
     upload to canny, and a model without scribble falls back to what it has."""
     assert controlnet.default_detector(["canny", "scribble"], controlnet.SKETCH) == "scribble"
     assert controlnet.default_detector(["canny", "scribble"], controlnet.UPLOAD) == "canny"

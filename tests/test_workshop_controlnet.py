@@ -9,8 +9,7 @@ from playground.detectors import canny_map, control_map
 from workshop.dataset import make_batch
 from workshop.render import outline_view
 from workshop.metrics import hand_sketch
-from workshop.drawn_scenes import drawn_pairs
-from workshop.train_controlnet import camera_jitter, control_maps, drawn_part, edges_of, maps_of
+from workshop.train_controlnet import camera_jitter, control_maps, edges_of, maps_of
 
 
 def test_camera_jitter_moves_the_layout_only_where_asked():
@@ -41,7 +40,7 @@ def app_maps(images, detector):
 
 
 def test_training_maps_are_the_apps_maps():
-    """Issue 10: one function per detector. Renders, moved views, hand sketches (dark strokes on
+    """One function per detector. Renders, moved views, hand sketches (dark strokes on
     paper, binarised by the app) and a drawing made in the sketch pad's style all map exactly
     as the app maps them; the old training code re-implemented scribble with thicker strokes."""
     images, _, scenes = make_batch(6, seed=11)
@@ -91,16 +90,3 @@ def test_threaded_edges_are_the_apps_canny():
     assert edges_of(images[:0]).shape == (0, 128, 128)
     for part in (images[:1], images[:5], images):
         assert np.array_equal(edges_of(part) > 0, edges(part))
-
-
-def test_person_drawings_in_training_map_as_the_app_maps_them():
-    """The drawn pairs' maps (workshop.drawn_scenes) are the app's scribble maps of the
-    drawings, every stroke kept; their rows are the pictures after the world's scenes."""
-    drawings, pictures, _ = drawn_pairs(4, 3)
-    images = np.concatenate([make_batch(3, seed=2)[0], pictures])
-    latents = torch.arange(len(images), dtype=torch.float32).view(-1, 1, 1, 1).expand(-1, 4, 16, 16)
-    rows, x0, cond = drawn_part(drawings, latents, images, 3, 6, np.random.default_rng(1), None, "cpu")
-    pick = rows.numpy() - 3
-    assert rows.min() >= 3 and torch.equal(x0[:, 0, 0, 0], rows.float())
-    assert np.array_equal(cond[:, 0].numpy() * 255, app_maps(drawings[pick], "scribble"))
-    assert cond.shape == (6, 3, 128, 128)

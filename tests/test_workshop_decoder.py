@@ -1,4 +1,4 @@
-"""workshop.train_decoder (issue 10): a resumable decoder run on the shipped encoder's latents.
+"""workshop.train_decoder: a resumable decoder run on the shipped encoder's latents.
 Two tiny runs on the CPU; what a long run learns is measured in the model card, not here."""
 import json
 import shutil
@@ -44,44 +44,13 @@ def test_a_run_resumes_from_its_checkpoint_and_exports(tmp_path):
     assert not torch.equal(old.decoder.conv_out.weight, new.decoder.conv_out.weight)
 
 
-def test_drawn_pictures_join_the_renders(tmp_path, monkeypatch):
-    """--drawn N: pictures of people's drawings (workshop.drawn_scenes) are cached beside the
-    renders, from their own seeds, and reach the batches."""
-    from workshop.drawn_scenes import drawn_pairs
-    seen = []
-    real = td.losses
-    monkeypatch.setattr(td, "losses", lambda vae, disc, x, z, cfg, step: seen.append(x.clone()) or real(vae, disc, x, z, cfg, step))
-    cfg = td.DecoderConfig(scenes=4, drawn=3, batch=7, steps=1, adv_start=5, eval_every=10, gen_every=10**6)
-    td.train(cfg, tmp_path / "work")
-    cached = np.load(tmp_path / "work" / "drawn.npz")
-    assert np.array_equal(cached["images"], drawn_pairs(3, td.DRAWN_DECODER_SEED)[1])
-    assert cached["mean"].shape == (3, 4, 16, 16)
-    batch = ((seen[0] + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
-    drawn = [any(np.array_equal(b, d) for d in cached["images"]) for b in batch]
-    assert any(drawn) and not all(drawn)  # 7 picks of 4 renders and 3 pictures
-
-
-def test_disc_only_steps_leave_the_decoder_as_shipped(tmp_path):
-    """--disc-only K: a fresh discriminator learns first; the decoder does not move until then."""
-    cfg = td.DecoderConfig(scenes=4, batch=2, steps=2, disc_only=2, adv_start=2, ckpt_every=1, eval_every=10,
-                           gen_every=10**6)
-    td.train(cfg, tmp_path / "work")
-    shipped = td.decoder_state(td.vae_from(MODEL_DIR))
-    saved = torch.load(tmp_path / "work" / "ckpt.pt", weights_only=False)
-    assert all(torch.equal(saved["decoder"][k], v) for k, v in shipped.items())
-    assert saved["opt_d"]["state"]  # the discriminator did learn
-    td.train(td.DecoderConfig(**{**cfg.__dict__, "steps": 3}), tmp_path / "work")
-    saved = torch.load(tmp_path / "work" / "ckpt.pt", weights_only=False)
-    assert not all(torch.equal(saved["decoder"][k], v) for k, v in shipped.items())
-
-
 OLD_DECODER = Path(__file__).parent / "data" / "old_decoder.png"  # 8 decodes, side by side
 OLD_SCENES = 777_001  # make_batch seed of the scenes those 8 decodes are of
 
 
 @pytest.mark.slow
 def test_the_shipped_decoder_is_sharper_than_the_old_one_on_the_same_latents():
-    """tests/data/old_decoder.png holds what the decoder shipped before issue 10 made of 8
+    """tests/data/old_decoder.png holds what the decoder shipped before the decoder trainer made of 8
     held-out renders (the encoder's posterior means; the encoder has not changed since, so the
     latents are the same). The shipped decoder, on those latents, draws more edge (mean
     absolute Laplacian) and keeps the colours as near the renders as the old one did."""

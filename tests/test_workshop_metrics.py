@@ -128,7 +128,7 @@ def test_shipped_evaluation_is_complete_and_passes_what_the_model_card_says():
     status = check_rows(results["checks"])
     failed = {f.split(" (")[0] for f, r in status.items() if r == "FAIL"}
     # what the model card's Known limits name: the new decoder's L1 (sharpness costs it) and
-    # drawings a person makes, which the scribble net does not follow well yet (issue 10)
+    # drawings a person makes, which the scribble net does not follow well yet
     assert failed == {"VAE round trip: L1 in [-1, 1]", "person drawings: scribble edge F1",
                       "person drawings: caption adherence", "person drawings: adherence with - without"}
     passed = {f.split(" (")[0] for f, r in status.items() if r == "PASS"}

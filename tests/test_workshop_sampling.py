@@ -96,3 +96,25 @@ def test_before_and_after_sheets_side_by_side(tmp_path):
     left, right = np.asarray(out)[18:, :200], np.asarray(out)[18:298, 208:]
     assert np.array_equal(left, np.asarray(Image.open(a))) and (right == 40).all()
     assert (tmp_path / "ab.png").stat().st_size < 1_000_000
+
+
+def test_the_sketch_sheet_puts_an_earlier_run_beside_this_one(tmp_path):
+    """workshop.pad_sketches' sheet (the card's sketches/sheet.png): one row a drawing, drawing |
+    map | the earlier run's outputs | this run's, each 128 px under a label."""
+    from workshop.pad_sketches import labelled_sheet
+
+    def grey(v):
+        return Image.new("RGB", (256, 256), (v, v, v))
+    rows = {name: {"drawing": grey(250), "map": grey(0), "scale_0.5": grey(100), "scale_1.0": grey(120)}
+            for name in ("house", "car")}
+    before = tmp_path / "before"
+    before.mkdir()
+    for name in rows:
+        for scale, v in (("0.5", 30), ("1.0", 60)):
+            grey(v).save(before / f"{name}_scale_{scale}.png")
+    sheet = np.asarray(Image.open(labelled_sheet(rows, tmp_path / "sheet.png", before)).convert("L"))
+    assert sheet.shape == (16 + 2 * 132, 6 * 132)
+    middles = [int(sheet[16 + 64, c * 132 + 64]) for c in range(6)]
+    assert middles == [250, 0, 30, 60, 100, 120]
+    alone = Image.open(labelled_sheet(rows, tmp_path / "alone.png"))
+    assert alone.size == (4 * 132, 16 + 2 * 132)

@@ -1,4 +1,4 @@
-"""Ready for a real Space (issue 12): hub models load before the GPU call, GPU calls ask for a
+"""Ready for a real Space: hub models load before the GPU call, GPU calls ask for a
 measured duration, and a CPU Space offers only the embedded model. A fake `spaces` package
 stands in for ZeroGPU's."""
 from __future__ import annotations

@@ -168,7 +168,7 @@ def table(ev: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few-second configuration (tests)")
     parser.add_argument("--evaluate", action="store_true", help="only evaluate the model in --out")
@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-minutes", type=float, default=None, help="stop training after this")
     parser.add_argument("--workers", type=int, default=1, help="processes writing the captions")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.evaluate:
         model = Captioner.load(args.out)
     else:

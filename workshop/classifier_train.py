@@ -1,6 +1,7 @@
 """Train the tiny world's attribute classifier (playground.world.classifier) on fresh renders.
 
     python -m workshop.classifier_train [--quick] [--out DIR] [--device cuda|cpu] [--seed N]
+        [--n-train N] [--n-test N] [--epochs N]
 
 Trained on freshly rendered world images, whose attributes are known exactly, with light
 blur / noise / brightness jitter so that it transfers to the slightly soft images the VAE
@@ -106,21 +107,14 @@ def _augment(x, torch):
 
 
 def train_classifier(quick: bool = False, device: str | None = None, seed: int = 0,
-                     log=print, init: AttributeClassifier | None = None, extra=None,
-                     **overrides) -> AttributeClassifier:
-    """Render, train, and measure held-out accuracy (stored in config["accuracy"]).
-    `init`: a classifier to go on training (its width and pool); `extra`: (uint8 images,
-    labels) trained on beside the renders (workshop.classifier_tune)."""
+                     log=print, **overrides) -> AttributeClassifier:
+    """Render, train, and measure held-out accuracy (stored in config["accuracy"])."""
     import torch
     cfg = dict(QUICK if quick else FULL, **overrides)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     t0 = time.time()
     x_train, y_train = render_dataset(cfg["n_train"], seed)
     x_test, y_test = render_dataset(cfg["n_test"], seed + 10_007)  # disjoint seeds
-    if extra is not None:
-        x_train, y_train = np.concatenate([x_train, extra[0]]), np.concatenate([y_train, extra[1]])
-    if init is not None:
-        cfg.update(width=init.config["width"], pool=init.config["pool"])
     t_render = time.time() - t0
     log(f"classifier: rendered {len(x_train)} + {len(x_test)} images in {t_render:.1f} s")
     torch.manual_seed(seed)
@@ -130,15 +124,14 @@ def train_classifier(quick: bool = False, device: str | None = None, seed: int =
         # op and ran 8x slower than one (measured while another job trained beside it)
         torch.set_num_threads(1)
     try:
-        return _train(cfg, device, seed, quick, x_train, y_train, x_test, y_test, t0, t_render, log,
-                      init.net if init is not None else None)
+        return _train(cfg, device, seed, quick, x_train, y_train, x_test, y_test, t0, t_render, log)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(cfg, device, seed, quick, x_train, y_train, x_test, y_test, t0, t_render, log, net=None):
+def _train(cfg, device, seed, quick, x_train, y_train, x_test, y_test, t0, t_render, log):
     import torch
-    net = (net if net is not None else build_net(cfg["width"], cfg["pool"])).to(device).train()
+    net = build_net(cfg["width"], cfg["pool"]).to(device)
     cuda = device.startswith("cuda")
     if cuda:
         net = net.to(memory_format=torch.channels_last)
@@ -191,14 +184,17 @@ def _train(cfg, device, seed, quick, x_train, y_train, x_test, y_test, t0, t_ren
     return clf
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small CPU config (low accuracy)")
     parser.add_argument("--out", type=Path, default=DEFAULT_DIR, help="folder to save into")
     parser.add_argument("--device", choices=("cuda", "cpu"), default=None)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    clf = train_classifier(args.quick, args.device, args.seed)
+    for key in ("n_train", "n_test", "epochs"):  # smaller than --quick: the recipe's --tiny run
+        parser.add_argument(f"--{key.replace('_', '-')}", type=int, default=None, help="default: FULL / QUICK's")
+    args = parser.parse_args(argv)
+    sizes = {k: getattr(args, k) for k in ("n_train", "n_test", "epochs") if getattr(args, k) is not None}
+    clf = train_classifier(args.quick, args.device, args.seed, **sizes)
     print(f"saved to {clf.save(args.out)}")
 
 

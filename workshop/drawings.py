@@ -1,6 +1,6 @@
-"""Drawings a person would make in the app's sketch pad (issue 10), each with a caption in the
-world's words whose subject fits what is drawn: the hand-sketch set any scribble ControlNet
-is judged on.
+"""Drawings a person would make in the app's sketch pad, each with a caption in the world's
+words whose subject fits what is drawn: the person-drawing set the evaluation's sketch section
+judges any scribble ControlNet on.
 
 The sketch pad (playground/ui/controlnet.py) is a 384 px canvas with a 6 px black brush that
 the app shrinks to 128 px (fit_image, Lanczos): strokes about 2 px wide, slightly wobbly, of
@@ -34,7 +34,6 @@ class Drawing:
     kind: str                    # one of KINDS
     parts: tuple[str, ...]       # what was drawn: "house", "ground", "sun", "tree", "ridge", ...
     layout: dict = field(default_factory=dict)  # horizon (0..1 from the top), subject box, placement
-    strokes: tuple = ()          # (part, (n, 2) path) each stroke as drawn (Pen.log), for pictures of it
 
 
 class Pen:
@@ -47,8 +46,6 @@ class Pen:
         self.image = Image.new("L", (size, size), 255)
         self.draw = ImageDraw.Draw(self.image)
         self.avoid: list[tuple[float, float, float, float]] = []  # boxes strokes behind stop at
-        self.part = ""  # what the next strokes draw ("house.roof", "car.wheel", ...), for the log
-        self.log: list[tuple[str, np.ndarray]] = []  # every stroke's whole path, hidden parts too
 
     def _shake(self, pts: np.ndarray) -> np.ndarray:
         """Densify to ~1/100 of the canvas a segment, then add smooth random drift."""
@@ -65,7 +62,6 @@ class Pen:
     def stroke(self, pts, behind: bool = False) -> None:
         """One pen stroke through pts; behind=True: broken where it passes an avoided box."""
         dense = self._shake(np.asarray(pts, float))
-        self.log.append((self.part, dense))
         keep = np.ones(len(dense), bool)
         if behind:
             for x0, y0, x1, y1 in self.avoid:
@@ -99,16 +95,12 @@ def house(pen: Pen, cx: float, base: float, w: float) -> tuple:
     rng, h = pen.rng, w * pen.rng.uniform(0.7, 1.0)
     x0, x1, top = cx - w / 2, cx + w / 2, base - h
     apex = top - w * rng.uniform(0.35, 0.6)
-    pen.part = "house.walls"
     pen.stroke([(x0, top), (x0, base), (x1, base), (x1, top), (x0, top)])
-    pen.part = "house.roof"
     pen.stroke([(x0 - 0.06 * w, top + 0.02 * w), (cx, apex), (x1 + 0.06 * w, top + 0.02 * w)])
     dw, dx = w * 0.22, cx + w * rng.uniform(-0.25, 0.25)
-    pen.part = "house.door"
     pen.stroke([(dx - dw / 2, base), (dx - dw / 2, base - 0.5 * h), (dx + dw / 2, base - 0.5 * h), (dx + dw / 2, base)])
     if rng.random() < 0.7:  # a window on the side the door leaves free
         wx, s = (x0 + 0.27 * w) if dx > cx else (x1 - 0.27 * w), 0.2 * w
-        pen.part = "house.window"
         pen.stroke([(wx - s / 2, top + 0.2 * h), (wx + s / 2, top + 0.2 * h), (wx + s / 2, top + 0.2 * h + s),
                     (wx - s / 2, top + 0.2 * h + s), (wx - s / 2, top + 0.2 * h)])
     return (x0 - 0.06 * w, apex, x1 + 0.06 * w, base)
@@ -118,13 +110,10 @@ def car(pen: Pen, cx: float, base: float, w: float) -> tuple:
     rng, r = pen.rng, w * 0.12
     x0, x1, bottom = cx - w / 2, cx + w / 2, base - r
     top = bottom - w * rng.uniform(0.22, 0.3)
-    pen.part = "car.body"
     pen.stroke([(x0, top), (x0, bottom), (x1, bottom), (x1, top), (x0, top)])
     c0, c1 = cx - w * rng.uniform(0.22, 0.3), cx + w * rng.uniform(0.15, 0.25)
     roof = top - w * rng.uniform(0.18, 0.26)
-    pen.part = "car.cabin"
     pen.stroke([(c0 - 0.06 * w, top), (c0 + 0.04 * w, roof), (c1, roof), (c1 + 0.1 * w, top)])
-    pen.part = "car.wheel"
     for wx in (x0 + 0.22 * w, x1 - 0.22 * w):
         pen.circle(wx, bottom, r)
     return (x0, roof, x1, base)
@@ -133,18 +122,14 @@ def car(pen: Pen, cx: float, base: float, w: float) -> tuple:
 def tree(pen: Pen, cx: float, base: float, h: float) -> tuple:
     t, crown = 0.06 * h, 0.27 * h
     neck = base - 0.45 * h
-    pen.part = "tree.trunk"
     pen.stroke([(cx - t, base), (cx - t, neck)])
     pen.stroke([(cx + t, base), (cx + t, neck)])
-    pen.part = "tree.crown"
     pen.circle(cx, neck - crown * 0.9, crown)
     return (cx - crown, neck - 1.9 * crown, cx + crown, base)
 
 
 def sun(pen: Pen, cx: float, cy: float, r: float) -> tuple:
-    pen.part = "sun"
     pen.circle(cx, cy, r)
-    pen.part = "sun.ray"
     if pen.rng.random() < 0.5:
         for a in np.linspace(0, 2 * np.pi, int(pen.rng.integers(6, 10)), endpoint=False) + pen.rng.uniform(0, 1):
             c, s = np.cos(a), np.sin(a)
@@ -154,7 +139,6 @@ def sun(pen: Pen, cx: float, cy: float, r: float) -> tuple:
 
 def ground(pen: Pen, y: float) -> None:
     a, b = pen.rng.uniform(-0.02, 0.08), pen.rng.uniform(0.92, 1.02)
-    pen.part = "ground"
     pen.stroke([(a, y + pen.rng.uniform(-0.02, 0.02)), (b, y + pen.rng.uniform(-0.02, 0.02))], behind=True)
 
 
@@ -165,7 +149,6 @@ def ridge(pen: Pen, foot: float, top: float) -> None:
     xs[1:-1] += pen.rng.uniform(-0.3, 0.3, len(xs) - 2) * (xs[1] - xs[0])
     ys = [foot - pen.rng.uniform(0.0, 0.06) if i % 2 == 0 else pen.rng.uniform(top, foot - 0.12)
           for i in range(len(xs))]
-    pen.part = "ridge"
     pen.stroke(list(zip(xs, ys)), behind=True)
 
 
@@ -246,7 +229,7 @@ def make_drawing(rng: np.random.Generator, kind: str, size: int = 128) -> Drawin
     pen = Pen(rng)
     parts, layout = draw_scene(pen, kind)
     text, named = caption_for(rng, kind, parts, layout.get("sun_low", False))
-    return Drawing(pen.result(size), text, named, kind, tuple(parts), layout, tuple(pen.log))
+    return Drawing(pen.result(size), text, named, kind, tuple(parts), layout)
 
 
 def drawing_set(n: int, seed: int = 0, size: int = 128) -> list[Drawing]:

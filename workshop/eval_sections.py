@@ -22,7 +22,7 @@ from workshop.sampling import generate
 
 TARGETS = {"subject": 0.90, "colour": 0.80, "light": 0.85, "style": 0.85, "setting": 0.85}
 CLASSIFIER_TARGET, DIVERSITY_TARGET, PRIOR_TARGET = 0.95, 1.5, 0.15
-F1_TARGET, F1_ABOVE_CHANCE_TARGET = 0.5, 2.5  # issue 10: above chance replaces "ratio >= 2"
+F1_TARGET, F1_ABOVE_CHANCE_TARGET = 0.5, 2.5  # above chance replaced "ratio >= 2" (see the model card)
 GUIDANCES = (1.0, 2.0, 3.0, 5.0, 7.5, 12.0)
 DIVERSITY_SUBJECTS = ("cat", "dog", "car", "house")
 HELDOUT_SEED = 987_654  # renders for ControlNet maps: seeds the training never drew
@@ -80,7 +80,7 @@ def run_adherence(ctx):
 
 def run_sweep(ctx):
     """Per CFG: colour adherence, saturation, and how far "a cat" drifts from the prior table
-    (guidance trades the prior's spread for adherence: the lesson of exercises 1 and 5)."""
+    (guidance trades the prior's spread for adherence: the seed grid's and the triptych's lesson)."""
     clf, cfg, a = ctx["clf"], ctx["cfg"], ctx["args"]
     chosen = [(p, n) for p, n in build_prompt_set(max(cfg["prompts"], 2 * cfg["sweep"]), a.seed)
               if "colour" in n][:cfg["sweep"]]
@@ -191,8 +191,8 @@ def control_figures(ctx, name, detector, held_out):
                 f"text-only render {f['f1_text_only_renders']:.2f})", without, fmt="{:.2f}"),
             row(f"{name}: F1 ratio with / without", f["ratio"], fmt="{:.2f}")]
     # The same ratio over the chance level: how much more of the above-chance agreement the
-    # map buys than the words do. Issue 10 made it the target (the world's floor caps the
-    # plain ratio under 2; the model card measures why); the plain ratio is still reported.
+    # map buys than the words do. It replaced the plain ratio as the target (the world's floor
+    # caps the plain ratio under 2; the model card measures why); the plain ratio is still reported.
     f["ratio_above_chance"] = (with_cn - f["f1_chance"]) / max(without - f["f1_chance"], 1e-6)
     rows.append(row(f"{name}: F1 above chance, with / without", f["ratio_above_chance"],
                     F1_ABOVE_CHANCE_TARGET, fmt="{:.2f}"))
@@ -233,16 +233,3 @@ def sketch_figures(ctx, scenes, captions, seeds, plain):
 SECTION_RUNS = {"adherence": run_adherence, "sweep": run_sweep, "diversity": run_diversity,
                 "prior": run_prior, "control": run_control}
 
-
-def round_trip(folder: Path, images: np.ndarray, batch: int = 16) -> np.ndarray:
-    """Encode (posterior mean) and decode with the folder's VAE on the CPU, as uint8."""
-    import torch
-    from diffusers import AutoencoderKL
-    vae = AutoencoderKL.from_pretrained(Path(folder) / "vae").float().eval()
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(images), batch):
-            x = torch.from_numpy(images[i:i + batch]).permute(0, 3, 1, 2).float() / 127.5 - 1
-            y = vae.decode(vae.encode(x).latent_dist.mean).sample
-            out.append(((y.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
-    return np.concatenate(out)

@@ -1,16 +1,14 @@
-"""The new lessons' targets, measured with the embedded model through the app's own Lab.
+"""The lessons' targets, measured with the embedded model through the app's own Lab: the
+evaluation's lessons sections (`python -m workshop.evaluate --sections lessons`, about 4
+minutes on 2 cores).
 
-    python -m workshop.lessons_eval [--quick] [--out lessons.json]
-
-Prints one row per target (issue "New lessons"): attention lands on the subject's side, slerp
-keeps the noise's length and lerp does not, written negation fails where a negative prompt
-works, inpainting keeps the outside and follows the prompt inside, and what each exercise costs
-beyond its generations. --quick runs a handful of seeds (a smoke test, not figures).
+One row per target: attention lands on the subject's side (where words land), slerp keeps the
+noise's length and lerp does not (walks), written negation fails where a negative prompt works,
+inpainting keeps the outside and follows the prompt inside, and what each exercise costs beyond
+its generations. --quick runs a handful of seeds (a smoke test, not figures).
 """
 from __future__ import annotations
 
-import argparse
-import json
 import time
 
 import numpy as np
@@ -160,75 +158,77 @@ def costs(lab: Lab, runs: int) -> dict:
             "captions_s_per_caption": written / len(texts)}
 
 
-SECTIONS = ("attention", "walks", "negation", "inpaint", "costs")
-TARGETS = [  # (row, value, passes)
-    ("attention: subject map on its side", lambda r: r["attention"]["share"], lambda v: v >= 0.8),
-    ("walks: slerp norm within 2% of the ends", lambda r: r["walks"]["slerp_max_norm_deviation"], lambda v: v <= 0.02),
-    ("walks: lerp middle norm (about 0.71)", lambda r: r["walks"]["lerp_middle_norm_ratio"], lambda v: 0.65 <= v <= 0.77),
-    ("walks: lerp middle contrast < slerp's", lambda r: r["walks"]["middle_contrast_vs_ends"]["lerp"],
-     lambda v: True),
-    ("walks: slerp noise max step / median", lambda r: r["walks"]["slerp_noise_max_step_over_median"],
-     lambda v: v <= 2.0),
-    # Image steps: the walk measures them in RGB (what a viewer sees change; grey misses a
-    # hue turning at one brightness) and leaves a cut (a chaotic jump narrower than MIN_WIDTH
-    # of t) as one step, so the target is on the steps between cuts; the rest is reported.
-    ("walks: image step max/median, uniform (rgb)", lambda r: r["walks"]["image_steps"]["uniform"]["rgb_max"], None),
-    ("walks: image step max/median, even, cuts included (rgb)",
-     lambda r: r["walks"]["image_steps"]["even"]["rgb_max"], None),
-    ("walks: image step max/median, even, cuts included (grey)",
-     lambda r: r["walks"]["image_steps"]["even"]["grey_max"], None),
-    ("walks: even, steps between cuts max/median (grey)",
-     lambda r: r["walks"]["image_steps"]["even"].get("grey_between_cuts_max"), None),
-    ("walks: even walks with a cut (count)", lambda r: r["walks"]["image_steps"]["even"].get("walks_with_cuts"), None),
-    ("walks: even, steps between cuts max/median (rgb)",
-     lambda r: r["walks"]["image_steps"]["even"].get("rgb_between_cuts_max"), lambda v: v is not None and v <= 2.0),
-    ("walks: even walk renders (8 frames, max)", lambda r: r["walks"]["image_steps"]["even"]["renders_max"], None),
-    ("inpaint: outside mean change", lambda r: r["inpaint"]["outside_mean_change"], lambda v: v <= 2 / 255),
-    ("inpaint: inside follows the prompt", lambda r: r["inpaint"]["follows_prompt"], lambda v: v >= 0.7),
-    ("attention: overhead over a plain image", lambda r: r["costs"]["attention_overhead"], lambda v: v <= 0.3),
-    ("negation: extra s per image", lambda r: r["costs"]["negation_extra_s_per_image"], lambda v: v <= 1.0),
-    ("inpaint: extra s per image", lambda r: r["costs"]["inpaint_extra_s_per_image"], lambda v: v <= 1.0),
-    ("captions: s per caption written", lambda r: r["costs"]["captions_s_per_caption"], lambda v: v <= 1.0),
-    ("walks: extra CPU s per image", lambda r: r["costs"]["walk_extra_cpu_s_per_image"], lambda v: v <= 1.0),
-]
+def check(name, value, target: str | None = None, ok: bool | None = None):
+    """A row of the evaluation's table (eval_sections.row's shape) from a value and a verdict."""
+    shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+    return (name, shown, target or "report", "-" if ok is None else "PASS" if ok else "FAIL")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--sections", default=",".join(SECTIONS), help="any of " + ",".join(SECTIONS))
-    args = parser.parse_args(argv)
-    quick = args.quick
-    lab = Lab()
-    lab.progress = False
-    lab.preload()
-    runs = {"attention": lambda: attention_sides(lab, 4 if quick else 32), "walks": lambda: walks(lab, 2 if quick else 8),
-            "negation": lambda: negation(lab, 4 if quick else 32), "inpaint": lambda: inpainting(lab, 4 if quick else 16),
-            "costs": lambda: costs(lab, 1 if quick else 3)}
-    r = {name: runs[name]() for name in args.sections.split(",")}
-    checks = []
-    for name, get, ok in TARGETS:
-        try:
-            checks.append((name, get(r), None if ok is None else ok(get(r))))
-        except KeyError:  # a section not run
-            continue
-    if "walks" in r:  # compared with slerp's, not a fixed bound
-        contrast = r["walks"]["middle_contrast_vs_ends"]
-        checks = [(n, contrast["lerp"], contrast["lerp"] < contrast["slerp"]) if n.startswith("walks: lerp middle contrast")
-                  else (n, v, ok) for n, v, ok in checks]
-    if "negation" in r:
-        plain, written, negative = (r["negation"][k] for k in list(r["negation"])[1:])
-        checks.append(("negation: written >= plain, negative < plain",
-                       f"{plain:.2f} / {written:.2f} / {negative:.2f}", written >= plain and negative < plain))
-    for name, value, ok in checks:
-        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{name:<48}{shown:>22}  {'report' if ok is None else 'PASS' if ok else 'FAIL'}")
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump({**r, "checks": {n: ok if ok is None else bool(ok) for n, _, ok in checks}}, f, indent=2)
-    return 0
+def walk_rows(f: dict) -> list:
+    """Noise norms and image steps. The image steps are measured in RGB (what a viewer sees
+    change; grey misses a hue turning at one brightness), and a cut (a chaotic jump narrower
+    than MIN_WIDTH of t) counts as one step, so the target is on the steps between cuts."""
+    even, uniform = f["image_steps"]["even"], f["image_steps"]["uniform"]
+    contrast = f["middle_contrast_vs_ends"]
+    between = even.get("rgb_between_cuts_max")
+    return [check("walks: slerp norm within 2% of the ends", f["slerp_max_norm_deviation"], "<= 0.02",
+                  f["slerp_max_norm_deviation"] <= 0.02),
+            check("walks: lerp middle norm (about 0.71)", f["lerp_middle_norm_ratio"], "0.65..0.77",
+                  0.65 <= f["lerp_middle_norm_ratio"] <= 0.77),
+            check("walks: lerp middle contrast < slerp's", contrast["lerp"], f"< {contrast['slerp']:.3f}",
+                  contrast["lerp"] < contrast["slerp"]),
+            check("walks: slerp noise max step / median", f["slerp_noise_max_step_over_median"], "<= 2",
+                  f["slerp_noise_max_step_over_median"] <= 2.0),
+            check("walks: image step max/median, uniform (rgb)", uniform["rgb_max"]),
+            check("walks: image step max/median, even, cuts included (rgb)", even["rgb_max"]),
+            check("walks: image step max/median, even, cuts included (grey)", even["grey_max"]),
+            check("walks: even, steps between cuts max/median (grey)", even.get("grey_between_cuts_max")),
+            check("walks: even walks with a cut (count)", even.get("walks_with_cuts")),
+            check("walks: even, steps between cuts max/median (rgb)", between, "<= 2",
+                  between is not None and between <= 2.0),
+            check("walks: even walk renders (8 frames, max)", even["renders_max"])]
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def cost_rows(f: dict) -> list:
+    limits = (("attention: overhead over a plain image", "attention_overhead", 0.3),
+              ("negation: extra s per image", "negation_extra_s_per_image", 1.0),
+              ("inpaint: extra s per image", "inpaint_extra_s_per_image", 1.0),
+              ("captions: s per caption written", "captions_s_per_caption", 1.0),
+              ("walks: extra CPU s per image", "walk_extra_cpu_s_per_image", 1.0))
+    return [check(name, f[key], f"<= {limit:g}", f[key] <= limit) for name, key, limit in limits]
+
+
+def run_attention(ctx):
+    f = attention_sides(ctx["lab"], ctx["cfg"]["attention_seeds"])
+    return f, [check("attention: subject map on its side", f["share"], ">= 0.8", f["share"] >= 0.8)]
+
+
+def run_walks(ctx):
+    f = walks(ctx["lab"], ctx["cfg"]["walk_pairs"])
+    return f, walk_rows(f)
+
+
+def run_negation(ctx):
+    f = negation(ctx["lab"], ctx["cfg"]["negation_seeds"])
+    plain, written, negative = (f[k] for k in list(f)[1:])
+    return f, [check("negation: written >= plain, negative < plain", f"{plain:.2f} / {written:.2f} / {negative:.2f}",
+                     "both", written >= plain and negative < plain)]
+
+
+def run_inpaint(ctx):
+    f = inpainting(ctx["lab"], ctx["cfg"]["inpaint_seeds"])
+    return f, [check("inpaint: outside mean change", f["outside_mean_change"], "<= 2/255",
+                     f["outside_mean_change"] <= 2 / 255),
+               check("inpaint: inside follows the prompt", f["follows_prompt"], ">= 0.7", f["follows_prompt"] >= 0.7)]
+
+
+def run_costs(ctx):
+    f = costs(ctx["lab"], ctx["cfg"]["cost_runs"])
+    return f, cost_rows(f)
+
+
+# The lessons' sections of workshop.evaluate (`--sections lessons`), and their sizes there.
+LESSON_RUNS = {"attention": run_attention, "walks": run_walks, "negation": run_negation,
+               "inpaint": run_inpaint, "costs": run_costs}
+LESSON_FULL = dict(attention_seeds=32, walk_pairs=8, negation_seeds=32, inpaint_seeds=16, cost_runs=3)
+LESSON_QUICK = dict(attention_seeds=4, walk_pairs=2, negation_seeds=4, inpaint_seeds=4, cost_runs=1)

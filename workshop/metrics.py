@@ -57,7 +57,7 @@ def pooled_share(named: list[dict], predicted: list[dict], attributes) -> float:
 
 def sharpness(images) -> float:
     """Mean absolute Laplacian (4-neighbour) of the grey images, 0-255 scale: how much fine
-    edge an image has. Issue 10 compares it as a ratio to renders of the same scenes."""
+    edge an image has. The evaluation compares it as a ratio to renders of the same scenes."""
     import cv2
     grey = np.asarray(images, np.float32).mean(axis=3)
     return float(np.mean([np.abs(cv2.Laplacian(g, cv2.CV_32F, ksize=1)).mean() for g in grey]))

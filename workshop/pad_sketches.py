@@ -1,12 +1,17 @@
-"""Three drawings made in the app's own sketch pad, and what the ControlNet tab makes of them
-(issue 10): `python -m workshop.pad_sketches [--out models/tiny-world/sketches]`.
+"""Three drawings made in the app's own sketch pad, and what the ControlNet tab makes of them:
+the model card's sketches/ folder.
 
-Starts `python app.py` (the embedded model) on a free loopback port, opens it in Debian's
-chromium through Playwright (bash .ci/browser-setup.sh installs both), and in the ControlNet tab
-draws a house, a mountain ridge and a car with the mouse, stroke by stroke, as a student would
-(the pad's default 6 px brush, the default detector for sketches), types a caption, runs the
-tab at its default scales and saves what the page shows: the drawing as the pad holds it, the
-control map and every output panel, plus one sheet of all three rows (sheet.png).
+    python -m workshop.pad_sketches [--out models/tiny-world/sketches] [--before DIR]
+
+Starts `python app.py` (which serves models/tiny-world: the folder's weights are what it
+draws with) on a free loopback port, opens it in Debian's chromium through Playwright (bash
+.ci/browser-setup.sh installs both), and in the ControlNet tab draws a house, a mountain ridge
+and a car with the mouse, stroke by stroke, as a student would (the pad's default 6 px brush,
+the default detector for sketches), types a caption, runs the tab at its default scales and
+saves what the page shows: <name>_drawing.png (the drawing as the pad holds it),
+<name>_scale_<s>.png (the output at each scale) and sheet.png (drawing, control map and
+outputs, one row a drawing, under labels). `--before DIR`: an earlier run's folder (before a
+change of weights); its outputs join the sheet, left of this run's.
 """
 from __future__ import annotations
 
@@ -21,8 +26,9 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
+from playground.params import load_preset
 from workshop.model import MODEL_DIR, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -106,13 +112,13 @@ def fetch(page, src: str) -> Image.Image:
     return Image.open(io.BytesIO(body)).convert("RGB")
 
 
-def run(out: Path, timeout_ms: int = 90_000) -> dict:
+def run(out: Path, before: Path | None = None, timeout_ms: int = 90_000) -> dict:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
     app = start_app(port)
-    rows, made = [], {}
+    rows, made = {}, {}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -129,17 +135,13 @@ def run(out: Path, timeout_ms: int = 90_000) -> dict:
     finally:
         app.terminate()
         app.wait(30)
-    width = max(len(r) for r in rows) * 256
-    sheet = Image.new("RGB", (width, 256 * len(rows)), "white")
-    for y, row in enumerate(rows):
-        for x, im in enumerate(row):
-            sheet.paste(im, (x * 256, y * 256))
-    sheet.save(out / "sheet.png", optimize=True)
+    labelled_sheet(rows, out / "sheet.png", before)
     return made
 
 
-def draw_all(page, out: Path, rows: list, made: dict) -> None:
+def draw_all(page, out: Path, rows: dict, made: dict) -> None:
     """Each sketch in turn: draw it, caption it, run the tab, save what the page shows."""
+    scales = load_preset("controlnet")["scales"]  # the tab's outputs, in this order
     for name, (caption, strokes) in SKETCHES.items():
         block = page.locator(".block:visible", has_text="Sketch (dark lines on white)").last
         block.locator("button[aria-label='Brush']").click()  # the pad starts with no tool
@@ -154,25 +156,48 @@ def draw_all(page, out: Path, rows: list, made: dict) -> None:
         page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar')")
         images = [fetch(page, gallery.nth(i).get_attribute("src")) for i in range(gallery.count())]
         cmap = page.locator(".block:visible", has_text="Control map").last.locator("img:visible").first
-        control = fetch(page, cmap.get_attribute("src"))
         drawing = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
         drawing.save(out / f"{name}_drawing.png")
-        control.save(out / f"{name}_map.png")
-        for i, im in enumerate(images):
-            im.save(out / f"{name}_output_{i}.png")
+        for scale, im in zip(scales, images):
+            im.save(out / f"{name}_scale_{scale}.png")
         made[name] = {"caption": caption, "outputs": len(images)}
-        side = 256
-        rows.append([im.resize((side, side), Image.Resampling.LANCZOS) for im in [drawing, control, *images]])
+        rows[name] = {"drawing": drawing, "map": fetch(page, cmap.get_attribute("src")),
+                      **{f"scale_{s}": im for s, im in zip(scales, images)}}
         page.reload()
         page.get_by_role("tab", name="ControlNet", exact=True).click()
+
+
+def labelled_sheet(rows: dict, path: Path, before: Path | None = None, side: int = 128) -> Path:
+    """One row a drawing: drawing | map | (the earlier run's outputs) | this run's outputs, each
+    `side` px under a column label."""
+    columns = [("drawing (pad)", "drawing"), ("scribble map", "map")]
+    outputs = [k for k in next(iter(rows.values())) if k.startswith("scale_")]
+    if before is not None:
+        columns += [(f"before {k[6:]}", f"before/{k}") for k in outputs]
+        columns += [(f"after {k[6:]}", k) for k in outputs]
+    else:
+        columns += [(f"scale {k[6:]}", k) for k in outputs]
+    line, gap = 16, 4
+    sheet = Image.new("RGB", (len(columns) * (side + gap), line + len(rows) * (side + gap)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for c, (label, _) in enumerate(columns):
+        draw.text((c * (side + gap) + 2, 2), label, fill="black")
+    for r, (name, row) in enumerate(rows.items()):
+        for c, (_, key) in enumerate(columns):
+            im = Image.open(before / f"{name}_{key[7:]}.png") if key.startswith("before/") else row[key]
+            sheet.paste(im.convert("RGB").resize((side, side), Image.Resampling.LANCZOS),
+                        (c * (side + gap), line + r * (side + gap)))
+    sheet.save(path, optimize=True)
+    return path
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m workshop.pad_sketches", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=MODEL_DIR / "sketches")
+    parser.add_argument("--before", type=Path, default=None, help="an earlier run's folder, shown beside")
     args = parser.parse_args(argv)
-    print(run(args.out))
+    print(run(args.out, args.before))
 
 
 if __name__ == "__main__":

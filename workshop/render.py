@@ -132,12 +132,8 @@ def apply_style(image: Image.Image, style: str, size: int, rng) -> np.ndarray:
     return np.asarray(image)
 
 
-def render(scene: Scene, size: int = 128, layout: dict | None = None) -> np.ndarray:
-    """The scene as a uint8 array (size, size, 3); the same scene always gives the same image.
-    `layout`, when given, is filled with where things went (normalised): horizon, ground (where
-    the subject stands), sun (x, y, r) or None, and lines (the setting's main contours as
-    polylines: ridges, skyline, cliffs; [] where the setting has none), for drawings of the
-    scene (sketch_views)."""
+def render(scene: Scene, size: int = 128) -> np.ndarray:
+    """The scene as a uint8 array (size, size, 3); the same scene always gives the same image."""
     if not 16 <= size <= 1024:
         raise ValueError(f"size must be in 16..1024, got {size}")
     # 1. canvas: pixel art draws at a quarter of the size and is upscaled at the end
@@ -155,11 +151,9 @@ def render(scene: Scene, size: int = 128, layout: dict | None = None) -> np.ndar
     cv = Canvas(image, ambient, OUTLINES[scene.style], indoor)
     # 2. background (with sky objects inside it), then birds, then the subject
     avoid = [subject_box(scene)]
-    layout_out, layout = layout, draw_setting(cv, scene, rng, sky, lambda box: draw_sky_objects(cv, scene, rng, box))
+    layout = draw_setting(cv, scene, rng, sky, lambda box: draw_sky_objects(cv, scene, rng, box))
     avoid += layout["avoid"]
     sun = layout.get("sun")
-    if layout_out is not None:
-        layout_out.update(horizon=horizon, ground=layout["ground"], sun=sun, lines=layout.get("lines", []))
     if sun is not None:
         avoid.append((sun[0] - sun[2], sun[1] - sun[2], sun[0] + sun[2], sun[1] + sun[2]))
     if scene.birds:

@@ -43,12 +43,10 @@ def leafy(cv, x, base, h):
 def draw_mountains(cv, scene, rng, sky_objects):
     sun = sky_objects((0, 0, 1, 0.62))
     peaks = sorted(rng.uniform(0.1, 0.9, 3))
-    lines = []  # the silhouettes, for drawings of the scene (workshop.sketch_views)
     for i, px in enumerate(peaks):
         top = rng.uniform(0.22, 0.34)
         half = rng.uniform(0.28, 0.4)
         cv.poly([(px - half, 0.64), (px, top), (px + half, 0.64)], (110, 115, 138))
-        lines.append([(px - half, 0.64), (px, top), (px + half, 0.64)])
         f = rng.uniform(0.28, 0.36)
         sy = top + (0.64 - top) * f
         cv.poly([(px - half * f, sy), (px - half * f * 0.4, sy + 0.02), (px, top),
@@ -58,7 +56,7 @@ def draw_mountains(cv, scene, rng, sky_objects):
     if scene.extra("trees") is not None:
         for x in free_spots(scene, rng, 3):
             pine(cv, x, rng.uniform(0.7, 0.8), rng.uniform(0.14, 0.2))
-    return {"ground": 0.9, "sky_bottom": 0.4, "sun": sun, "avoid": [], "lines": lines}
+    return {"ground": 0.9, "sky_bottom": 0.4, "sun": sun, "avoid": []}
 
 
 def draw_beach(cv, scene, rng, sky_objects):
@@ -100,12 +98,11 @@ def building(cv, scene, rng, x0, x1, top, base, colour, cols):
 
 def draw_city(cv, scene, rng, sky_objects):
     sun = sky_objects((0, 0, 1, 0.4))
-    x, skyline = -0.05, []
+    x = -0.05
     while x < 1.05:
         w = rng.uniform(0.16, 0.26)
-        top = rng.uniform(0.3, 0.48)
-        building(cv, scene, rng, x, x + w, top, 0.74, MUTED[int(rng.integers(len(MUTED)))], 2)
-        skyline += [(x, top), (x + w, top)]
+        building(cv, scene, rng, x, x + w, rng.uniform(0.3, 0.48), 0.74,
+                 MUTED[int(rng.integers(len(MUTED)))], 2)
         x += w
     avoid = []
     featured = scene.extra("building")
@@ -113,14 +110,11 @@ def draw_city(cv, scene, rng, sky_objects):
         fx = {"left": 0.76, "right": 0.24}.get(scene.placement, 0.14 if rng.random() < 0.5 else 0.86)
         building(cv, scene, rng, fx - 0.15, fx + 0.15, 0.2, 0.74, BUILDING_COLOURS[featured], 3)
         avoid.append((fx - 0.15, 0.2, fx + 0.15, 0.74))
-        skyline = [(x, y) for x, y in skyline if not fx - 0.15 < x < fx + 0.15]
-        skyline += [(fx - 0.15, 0.2), (fx + 0.15, 0.2)]
     cv.rect(-0.1, 0.74, 1.1, 0.8, (175, 172, 166))
     cv.rect(-0.1, 0.8, 1.1, 1.1, (72, 72, 78))
     for k in range(6):
         cv.rect(0.02 + k * 0.18, 0.955, 0.1 + k * 0.18, 0.97, (235, 225, 170), line=False)
-    return {"ground": 0.93, "sky_bottom": 0.28, "sun": sun, "avoid": avoid,
-            "lines": [sorted(skyline), [(-0.1, 0.74), (1.1, 0.74)]]}
+    return {"ground": 0.93, "sky_bottom": 0.28, "sun": sun, "avoid": avoid}
 
 
 def indoor_window(cv, scene, sky, sky_objects, x0, y0, x1, y1):
@@ -211,8 +205,7 @@ def draw_fjord(cv, scene, rng, sky_objects):
         for x in free_spots(scene, rng, 3):
             pine(cv, x, rng.uniform(0.86, 0.9), rng.uniform(0.12, 0.16))
     avoid = [(-0.1, 0.2, 0.25, 0.6), (0.75, 0.2, 1.1, 0.6)]
-    return {"ground": 0.93, "sky_bottom": 0.42, "sun": sun, "avoid": avoid,
-            "lines": [left[1:4], right[1:4], [(-0.1, 0.55), (1.1, 0.55)]]}
+    return {"ground": 0.93, "sky_bottom": 0.42, "sun": sun, "avoid": avoid}
 
 
 OUTDOOR = {"mountains": draw_mountains, "beach": draw_beach, "city": draw_city,

@@ -1,17 +1,20 @@
-"""Train the embedded tiny-world model: VAE, UNet, then canny and scribble ControlNets.
+"""Train the embedded tiny-world model: VAE, UNet, canny and scribble ControlNets, or the decoder.
 
-    python -m workshop.train                  # the full recipe (one H100, ~22 min)
+    python -m workshop.train                  # every image-model part at the default schedule (one H100, ~22 min)
     python -m workshop.train --smoke          # a CPU run of every part in < 2 minutes
     python -m workshop.train --parts canny,scribble --init-from models/tiny-world
-    python -m workshop.train --parts decoder [--max-minutes 60] [--export]   # issue 10, resumable
-    python -m workshop.train --parts unet --init-from models/tiny-world --unet-resume \
-        --unet-drawn 0.25 --checkpoint-every 500 --out DIR  # fine-tune beside people's drawings
+    python -m workshop.train --parts decoder [--max-minutes 60] [--export]   # resumable, on a CPU
+
+The commands that made the shipped weights are workshop/recipe.py (`python -m workshop.recipe`).
+One parser serves both trainers: --parts decoder takes the decoder's options (workshop.train_decoder,
+its group in --help), any other parts the image model's (training.Config); an option of the other
+trainer is refused rather than ignored.
 
 Seeded end to end: the world is rendered from fixed seeds and every part draws its noise from
 its own torch.Generator, so the same command on the same hardware gives the same weights.
 
-The step counts are sized for 25 minutes of one H100, from its measured speeds: rendering
-160k scenes 35 s, VAE 0.075 s a step (batch 128), UNet 0.098 s a step (batch 256). A
+The default step counts are sized for 25 minutes of one H100, from its measured speeds:
+rendering 160k scenes 35 s, VAE 0.075 s a step (batch 128), UNet 0.098 s a step (batch 256). A
 ControlNet step (batch 256) has not been timed there; at an estimated 0.18 s (the UNet's
 forward and backward plus the net's, with canny on the CPU in threads) the plan is
 35 + 262 (VAE) + ~20 (latents) + 588 (UNet) + 2 x 216 (ControlNets) = ~1340 s.
@@ -20,20 +23,22 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from playground.world.text_encoder import load_text_encoder
-from workshop.dataset import drawn_dataset, render_dataset
-from workshop.model import MODEL_DIR, save_model, scheduler_config, unet_config, vae_config
 from workshop import train_decoder
+from workshop.dataset import render_dataset
+from workshop.model import MODEL_DIR, ROOT, save_model, scheduler_config, unet_config, vae_config
 from workshop.train_controlnet import train_controlnet
+from workshop.train_decoder import DecoderConfig
 from workshop.training import (SMOKE, Clock, Config, TextBank, autocast, diffusion_loss,
                                encode_latents, load_controlnet, load_parts, lr_at, noisy_batch,
                                optimizer_step, to_unit)
+
+IMAGE_PARTS = ("vae", "unet", "canny", "scribble")
 
 
 # 1. VAE ----------------------------------------------------------------------------------------
@@ -61,15 +66,12 @@ def train_vae(images, cfg: Config, device):
 
 
 # 2. UNet ---------------------------------------------------------------------------------------
-def train_unet(latents, text: TextBank, cfg: Config, device, n_world=None, start=None, checkpoint=None):
-    """latents[:n_world] are the world's scenes, the rest pictures of person drawings
-    (cfg.unet_drawn of each batch); start: a UNet to fine-tune; checkpoint(ema, step)."""
+def train_unet(latents, text: TextBank, cfg: Config, device):
     import copy
     import torch
     from diffusers import DDPMScheduler, UNet2DConditionModel
     torch.manual_seed(cfg.seed + 2)
-    n_world = len(latents) if n_world is None else n_world
-    unet = (start if start is not None else UNet2DConditionModel(**unet_config())).to(device).train()
+    unet = UNet2DConditionModel(**unet_config()).to(device).train()
     ema = copy.deepcopy(unet).eval().requires_grad_(False)
     ema_params = list(ema.parameters())
     sched = DDPMScheduler.from_config(scheduler_config())
@@ -77,15 +79,8 @@ def train_unet(latents, text: TextBank, cfg: Config, device, n_world=None, start
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.unet_lr, weight_decay=0.01)
     gen = torch.Generator(device).manual_seed(cfg.seed + 3)
     clock = Clock(cfg, "unet")
-    k_drawn = round(cfg.unet_drawn * cfg.unet_batch) if len(latents) > n_world else 0
-    if cfg.unet_drawn and not 0 < k_drawn < cfg.unet_batch:
-        raise ValueError(f"unet_drawn must leave both drawn pictures and world scenes in a batch of "
-                         f"{cfg.unet_batch}, got {cfg.unet_drawn} (and drawn pictures after n_world)")
     for step in range(cfg.unet_steps):
-        idx = torch.randint(0, n_world, (cfg.unet_batch - k_drawn,), device=device, generator=gen)
-        if k_drawn:
-            drawn = torch.randint(n_world, len(latents), (k_drawn,), device=device, generator=gen)
-            idx = torch.cat([idx, drawn])
+        idx = torch.randint(0, len(latents), (cfg.unet_batch,), device=device, generator=gen)
         states = text.embed(idx, gen, cfg.caption_dropout)
         noisy, noise, t = noisy_batch(latents[idx], sched, gen)
         with autocast(device):
@@ -97,51 +92,29 @@ def train_unet(latents, text: TextBank, cfg: Config, device, n_world=None, start
             torch._foreach_lerp_(ema_params, list(unet.parameters()), 1 - decay)
         if step % cfg.log_every == 0 or step == cfg.unet_steps - 1:
             clock.log(step, cfg.unet_steps, loss=loss.item())
-        if checkpoint and cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0:
-            checkpoint(ema, step + 1)
         if clock.expired():
             break
     return ema
 
 
 # 3. the run --------------------------------------------------------------------------------------
-def with_drawn(drawn, images, latents, captions, vae, device):
-    """The drawn pairs (workshop.drawn_scenes) after the world's scenes: their pictures join the
-    images, latents (the VAE's own scale, which a frozen UNet knows) and captions, row for row.
-    Only the UNet (unet_drawn) and the scribble net (scribble_drawn) ever pick those rows."""
-    import torch
-    drawings, pictures, drawn_captions = drawn
-    images = np.concatenate([images, pictures])
-    if latents is not None:
-        latents = torch.cat([latents, encode_latents(vae, pictures, device, rescale=False)[0]])
-    print(f"[data] {len(drawings)} person drawings and their pictures", flush=True)
-    return drawings, images, latents, captions + drawn_captions
-
-
 def prepare(cfg: Config, parts: list[str], init_from: Path | None, device):
-    """The run's data and starting parts: renders (and outline views), the drawn pairs when a
-    part learns from them, the VAE (trained here or loaded with the UNet), the latents, and n,
-    the number of world scenes before the drawn pairs' rows."""
+    """The run's data and starting parts: renders (and outline views for scribble_sketch), the
+    VAE (trained here or loaded with the UNet) and the latents."""
     t0 = time.time()
-    sketches = "scribble" in parts and cfg.scribble_sketch > 0
-    images, captions, outlines = render_dataset(cfg, outlines=sketches)
+    images, captions, outlines = render_dataset(cfg, outlines="scribble" in parts and cfg.scribble_sketch > 0)
     print(f"[data] {len(images)} scenes rendered in {time.time() - t0:.0f}s", flush=True)
-    unet_drawn = "unet" in parts and cfg.unet_drawn > 0
-    drawn = drawn_dataset(cfg) if unet_drawn or ("scribble" in parts and cfg.scribble_drawn > 0) else None
     if "vae" in parts:
-        vae = train_vae(images, cfg, device)
-        unet = None
+        vae, unet = train_vae(images, cfg, device), None
     else:
         vae, unet = load_parts(init_from, device)
     if "vae" in parts or "unet" in parts or cfg.controlnet_jitter < 1:
+        # a new VAE sets its scale here; a loaded one keeps the scale its UNet was trained with
         latents, scale = encode_latents(vae, images, device, rescale="vae" in parts)
         print(f"[latents] {tuple(latents.shape)} scaling_factor={scale:.4f}", flush=True)
     else:
         latents = None  # every ControlNet batch is encoded as it is drawn
-    n = len(images)  # the world's scenes; the drawn pairs follow them
-    if drawn is not None:
-        drawn, images, latents, captions = with_drawn(drawn, images, latents, captions, vae, device)
-    return images, captions, outlines, drawn, vae, unet, latents, n
+    return images, captions, outlines, vae, unet, latents
 
 
 def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device_name: str):
@@ -149,7 +122,7 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
     from diffusers import DDIMScheduler
     device = torch.device(device_name)
     t0 = time.time()
-    images, captions, outlines, drawn, vae, unet, latents, n = prepare(cfg, parts, init_from, device)
+    images, captions, outlines, vae, unet, latents = prepare(cfg, parts, init_from, device)
     tokenizer, encoder = load_text_encoder()
     text = TextBank(tokenizer, encoder, captions, device)
     nets = {}
@@ -163,65 +136,98 @@ def run(cfg: Config, parts: list[str], out: Path, init_from: Path | None, device
         print(f"[saved] {sorted(nets)} to {out} at {time.time() - t0:.0f}s", flush=True)
 
     if "unet" in parts:
-        def unet_checkpoint(ema, step):  # restart from it: --init-from this folder --unet-resume
-            nonlocal unet
-            unet = ema
-            save()
-            print(f"[checkpoint] unet at step {step}", flush=True)
-
-        unet = train_unet(latents, text, cfg, device, n_world=n, start=unet if cfg.unet_resume else None,
-                          checkpoint=unet_checkpoint).eval()
+        unet = train_unet(latents, text, cfg, device).eval()
         save()
     for detector in [p for p in parts if p in ("canny", "scribble")]:
         start = load_controlnet(init_from, detector) if cfg.controlnet_resume else None
-        scribble = detector == "scribble"
-
-        def checkpoint(net, step, detector=detector):  # resume: --init-from this folder
-            nets[detector] = net
-            save()
-            print(f"[checkpoint] controlnet-{detector} at step {step}", flush=True)
-
-        pairs = scribble and cfg.scribble_drawn > 0  # else only the UNet learnt from the drawn pairs
-        k = len(images) if pairs else n
-        nets[detector] = train_controlnet(unet, latents[:k] if latents is not None else None, images[:k], text,
-                                          detector, cfg, device, vae=vae, start=start,
-                                          outlines=outlines if scribble else None,
-                                          drawn=drawn if pairs else None, checkpoint=checkpoint)
+        nets[detector] = train_controlnet(unet, latents, images, text, detector, cfg, device, vae=vae, start=start,
+                                          outlines=outlines if detector == "scribble" else None)
         save()
     print(f"[done] {parts} in {time.time() - t0:.0f}s", flush=True)
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if "--parts" in argv and argv[argv.index("--parts") + 1:][:1] == ["decoder"]:
-        i = argv.index("--parts")  # the decoder has its own options: train_decoder.main
-        return train_decoder.main(argv[:i] + argv[i + 2:])
-    parser = argparse.ArgumentParser(description=__doc__,
+# 4. the command line: one parser, two trainers ---------------------------------------------------
+def _flag(value: str) -> bool:
+    if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
+        raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+    return value.lower() in ("1", "true", "yes")
+
+
+def _add(group, name: str, default) -> None:
+    """One dataclass field as an option whose default is None, so a run can tell what was given.
+    A bool alone (--controlnet-resume) is true; --sample-latents false turns one off."""
+    flag = "--" + name.replace("_", "-")
+    if isinstance(default, bool):
+        group.add_argument(flag, dest=name, type=_flag, nargs="?", const=True, default=None)
+    else:
+        group.add_argument(flag, dest=name, type=type(default), default=None, help=f"default {default}")
+
+
+IMAGE_ONLY = [f.name for f in dataclasses.fields(Config) if f.name not in
+              {g.name for g in dataclasses.fields(DecoderConfig)}]
+SHARED = [f.name for f in dataclasses.fields(Config) if f.name not in IMAGE_ONLY]  # scenes, max_minutes, seed
+DECODER_ONLY = [train_decoder.FLAG_NAMES.get(f.name, f.name) for f in dataclasses.fields(DecoderConfig)
+                if f.name not in SHARED]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m workshop.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true", help="tiny CPU run of every part")
-    parser.add_argument("--parts", default="vae,unet,canny,scribble")
+    parser.add_argument("--smoke", action="store_true", help="tiny CPU sizes (either trainer)")
+    parser.add_argument("--parts", default="vae,unet,canny,scribble",
+                        help=f"any of {','.join(IMAGE_PARTS)}; or decoder, alone")
+    parser.add_argument("--out", type=Path, default=MODEL_DIR, help="the model folder written; with --parts "
+                        "decoder the folder whose encoder stays and whose vae/ --export rewrites")
     parser.add_argument("--init-from", type=Path, help="model folder to take untrained parts from")
-    parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--device", default=None)
-    for f in dataclasses.fields(Config):
-        if isinstance(f.default, bool):  # a flag: type=bool would read "False" as true
-            parser.add_argument("--" + f.name.replace("_", "-"), action="store_const", const=True, default=None)
-        else:
-            parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
+    for name in SHARED:
+        _add(parser, name, getattr(Config, name))
+    image = parser.add_argument_group("image model (--parts of vae, unet, canny, scribble)")
+    for name in IMAGE_ONLY:
+        _add(image, name, getattr(Config, name))
+    decoder = parser.add_argument_group("decoder (--parts decoder; workshop/train_decoder.py)")
+    decoder.add_argument("--work", type=Path, default=None, help=f"checkpoint, data cache and curve "
+                         f"(default {train_decoder.WORK.relative_to(ROOT)})")
+    decoder.add_argument("--export", action="store_true", help="write the checkpoint's decoder into --out")
+    for f in dataclasses.fields(DecoderConfig):
+        if f.name not in SHARED:
+            _add(decoder, train_decoder.FLAG_NAMES.get(f.name, f.name), f.default)
+    return parser
+
+
+def parse(argv=None) -> tuple[list[str], argparse.Namespace, Config | DecoderConfig]:
+    """The parts, the parsed options, and the Config (or, for --parts decoder, DecoderConfig)."""
+    parser = build_parser()
     args = parser.parse_args(argv)
-    overrides = dict(SMOKE) if args.smoke else {}
-    overrides.update({f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
-                      if getattr(args, f.name) is not None})
-    cfg = Config(**overrides)
     parts = args.parts.split(",")
+    given = {name for name in IMAGE_ONLY + SHARED + DECODER_ONLY if getattr(args, name) is not None}
+    if "decoder" in parts:
+        # the decoder learns on the CPU, from and into --out
+        wrong = sorted(given & set(IMAGE_ONLY)) + [k for k in ("init_from", "device") if getattr(args, k)]
+        if parts != ["decoder"] or wrong:
+            parser.error(f"--parts decoder trains alone and takes the decoder's options, got {parts}, {wrong}")
+        names = {train_decoder.FLAG_NAMES.get(f.name, f.name): f.name for f in dataclasses.fields(DecoderConfig)}
+        values = dict(train_decoder.SMOKE) if args.smoke else {}
+        values.update({names[k]: getattr(args, k) for k in given})
+        return parts, args, DecoderConfig(**values)
+    wrong = sorted(given & set(DECODER_ONLY)) + (["work"] if args.work else []) + (["export"] if args.export else [])
+    if set(parts) - set(IMAGE_PARTS) or wrong:
+        parser.error(f"--parts must be among {IMAGE_PARTS} (or decoder alone) with the image model's "
+                     f"options, got {parts}, {wrong}")
+    values = dict(SMOKE) if args.smoke else {}
+    values.update({k: getattr(args, k) for k in given})
+    cfg = Config(**values)
     if "vae" not in parts and args.init_from is None:
         parser.error("--init-from is needed when the VAE is not trained")
-    if cfg.unet_resume and (args.init_from is None or "vae" in parts):
-        parser.error("--unet-resume needs --init-from (the folder whose UNet to fine-tune) and no new VAE")
-    if not 0 <= cfg.unet_drawn < 1:
-        parser.error(f"--unet-drawn must be in 0..1 (a share of each UNet batch), got {cfg.unet_drawn}")
     if cfg.controlnet_resume and args.init_from is None:
         parser.error("--controlnet-resume needs --init-from (the folder whose ControlNets to resume)")
+    return parts, args, cfg
+
+
+def main(argv=None):
+    parts, args, cfg = parse(argv)
+    if parts == ["decoder"]:
+        return train_decoder.run(cfg, args.work or train_decoder.WORK, args.out, export_only=args.export)
     import torch
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda":

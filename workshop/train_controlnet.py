@@ -106,25 +106,11 @@ def world_part(images, latents, outlines, pick, detector, cfg: Config, gens, vae
     return idx, x0, control_maps(batch, detector, device, gen, views, cfg.scribble_sketch)
 
 
-def drawn_part(drawn, latents, images, n_world: int, count: int, rng, vae, device):
-    """`count` person drawings' maps (the app's scribble function, strokes as drawn: no
-    blotches dropped, no camera) and their pictures' latents; their rows sit after the
-    world's n_world in images, latents and the captions."""
-    import torch
-    pick = rng.integers(0, len(drawn), count)
-    rows = torch.as_tensor(n_world + pick, device=device)
-    x0 = latents[rows] if latents is not None else encode_scaled(vae, images[n_world + pick], device)
-    cond = torch.as_tensor(maps_of(drawn[pick], "scribble"), device=device).float().div(255)[:, None]
-    return rows, x0, cond.expand(-1, 3, -1, -1)
-
-
 def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Config, device,
-                     vae=None, start=None, outlines=None, drawn=None, checkpoint=None):
+                     vae=None, start=None, outlines=None):
     """`latents` are the images' (scaled) posterior means; with cfg.controlnet_jitter the moved
     views are encoded batch by batch instead, which needs the `vae`. `start`: weights to resume.
-    `outlines`: the images' outline views, for cfg.scribble_sketch. `drawn`: person drawings
-    whose pictures are the last len(drawn) images, a cfg.scribble_drawn share of each batch.
-    `checkpoint(net, step)` runs every cfg.checkpoint_every steps."""
+    `outlines`: the images' outline views, for cfg.scribble_sketch."""
     import copy
     import torch
     from diffusers import DDPMScheduler
@@ -138,17 +124,9 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
     gen = torch.Generator(device).manual_seed(cfg.seed + 5)
     rng = np.random.default_rng(cfg.seed + 6)
     clock = Clock(cfg, f"controlnet-{detector}")
-    n_drawn = round(cfg.controlnet_batch * cfg.scribble_drawn) if drawn is not None else 0
-    if drawn is not None and not (0 < n_drawn < cfg.controlnet_batch and len(drawn)):
-        raise ValueError(f"scribble_drawn must leave both drawn pairs and world scenes in a batch of "
-                         f"{cfg.controlnet_batch} (got {cfg.scribble_drawn}), and drawn_pairs must be > 0")
-    n_world = len(images) - (len(drawn) if drawn is not None else 0)
     for step in range(cfg.controlnet_steps):
-        pick = rng.integers(0, n_world, cfg.controlnet_batch - n_drawn)
+        pick = rng.integers(0, len(images), cfg.controlnet_batch)
         idx, x0, cond = world_part(images, latents, outlines, pick, detector, cfg, (cpu_gen, gen), vae, device)
-        if n_drawn:
-            rows, x0_drawn, cond_drawn = drawn_part(drawn, latents, images, n_world, n_drawn, rng, vae, device)
-            idx, x0, cond = torch.cat([idx, rows]), torch.cat([x0, x0_drawn]), torch.cat([cond, cond_drawn])
         states = text.embed(idx, gen, cfg.controlnet_caption_dropout)
         noisy, noise, t = noisy_batch(x0, sched, gen)
         with autocast(device):
@@ -162,8 +140,6 @@ def train_controlnet(unet, latents, images, text: TextBank, detector, cfg: Confi
                        lr_at(step, cfg.controlnet_steps, cfg.controlnet_lr, warmup=100))
         if step % cfg.log_every == 0 or step == cfg.controlnet_steps - 1:
             clock.log(step, cfg.controlnet_steps, loss=loss.item())
-        if checkpoint is not None and cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0:
-            checkpoint(net, step + 1)
         if clock.expired():
             break
     return net.eval()

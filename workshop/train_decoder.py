@@ -1,4 +1,4 @@
-"""A sharper decoder for the same latent space (issue 10): `python -m workshop.train --parts decoder`.
+"""A sharper decoder for the same latent space: `python -m workshop.train --parts decoder`.
 
 The encoder, the latents and so the UNet and both ControlNets stay as shipped; only the VAE's
 post_quant_conv and decoder learn, against the world's exact renders. Plain pixel losses make
@@ -11,7 +11,9 @@ discriminator, optimisers and random states go to <work>/ckpt.pt (written atomic
 new run resumes from there. Every `eval_every` steps a fixed held-out set is decoded and one
 line goes to <work>/curve.jsonl (training seconds, round-trip L1, sharpness ratio); every
 `gen_every` steps the candidate decodes 16 generated images through the app's own Lab too.
-`--export` writes the last checkpoint's decoder into the model folder.
+`--export` writes the last checkpoint's decoder into the model folder. The options are
+workshop.train's (one parser for both trainers); the shipped decoder is the recipe's step 2,000
+(workshop/recipe.py).
 """
 from __future__ import annotations
 
@@ -24,20 +26,18 @@ from pathlib import Path
 
 import numpy as np
 
-from workshop.dataset import chunked_pictures, make_batch
+from workshop.dataset import make_batch
 from workshop.metrics import sharpness
 from workshop.model import MODEL_DIR, ROOT
 from workshop.sampling import generate, open_lab
 from workshop.training import to_unit
 
 WORK = ROOT / ".scratch" / "decoder"
-DRAWN_DECODER_SEED = 640_000  # apart from the scribble net's pairs (dataset.DRAWN_SEED) and the evaluation's
 
 
 @dataclasses.dataclass(frozen=True)
 class DecoderConfig:
     scenes: int = 8000          # training renders; the latents are fixed, so more scenes beat more passes
-    drawn: int = 0              # pictures of people's drawings (drawn_scenes) beside them: layouts the world never has
     batch: int = 8
     lr: float = 1e-4            # 1e-3 (the first probe) undid the shipped decoder within 300 steps
     disc_lr: float = 2e-4
@@ -45,15 +45,18 @@ class DecoderConfig:
     edge_weight: float = 1.0    # L1 between Sobel gradients: edges where the render has them
     adv_weight: float = 0.5     # times the adaptive balance (VQGAN's): |grad rec| / |grad adv| at the last layer
     adv_start: int = 300        # the discriminator first learns what the current decoder draws
-    # First steps that train only the discriminator: when a fresh one meets the shipped (already
-    # adversarial) decoder, pixel losses alone blurred it (sharpness 0.80 -> 0.47 in 250 steps).
-    disc_only: int = 0
     sample_latents: bool = True  # decode posterior samples, not means: generated latents are not exact
     ckpt_every: int = 100
     eval_every: int = 250
     gen_every: int = 1000
     max_minutes: float = 0.0    # >0: stop after this much training time in this run
     seed: int = 0
+
+
+# On workshop.train's command line the generic names get a prefix (--decoder-steps beside
+# --vae-steps); scenes, max_minutes and seed are the image model's names too.
+FLAG_NAMES = {"steps": "decoder_steps", "batch": "decoder_batch", "lr": "decoder_lr"}
+SMOKE = dict(scenes=16, batch=2, steps=2, adv_start=1, ckpt_every=1, eval_every=2, gen_every=10**6)
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -82,7 +85,7 @@ def dataset(cfg: DecoderConfig, vae, work: Path, name: str, n: int, seed: int):
         data = np.load(path)
         if len(data["images"]) == n:
             return data["images"], data["mean"], data["std"]
-    images = chunked_pictures(n, DRAWN_DECODER_SEED if name == "drawn" else seed, drawn=name == "drawn")
+    images = np.concatenate([make_batch(min(1000, n - i), seed + i // 1000)[0] for i in range(0, n, 1000)])
     mean, std = posterior(vae, images)
     np.savez(path, images=images, mean=mean, std=std)
     return images, mean, std
@@ -210,15 +213,10 @@ def resume(cfg: DecoderConfig, work: Path, model_dir: Path):
 def train(cfg: DecoderConfig, work: Path = WORK, model_dir: Path = MODEL_DIR) -> dict:
     """Train until cfg.steps or cfg.max_minutes; returns the last evaluation."""
     import torch
-    if 0 < cfg.disc_only < cfg.adv_start:  # else pixel losses alone would train the decoder in between
-        raise ValueError(f"disc_only must be 0 or >= adv_start ({cfg.adv_start}), got {cfg.disc_only}")
     work.mkdir(parents=True, exist_ok=True)
     vae, disc, opt_g, opt_d, state = resume(cfg, work, model_dir)
     images, mean, std = dataset(cfg, vae, work, "train", cfg.scenes, seed=cfg.seed * 7919 + 31)
     held, held_mean, _ = dataset(cfg, vae, work, "held", 64, seed=cfg.seed * 7919 + 999_983)
-    if cfg.drawn:
-        extra = dataset(cfg, vae, work, "drawn", cfg.drawn, seed=0)
-        images, mean, std = (np.concatenate([a, b]) for a, b in zip((images, mean, std), extra))
     gen = torch.Generator()
     gen.set_state(state["gen"])
     step, start, last = state["step"], time.time(), {}
@@ -229,16 +227,12 @@ def train(cfg: DecoderConfig, work: Path = WORK, model_dir: Path = MODEL_DIR) ->
         z = torch.as_tensor(mean[pick]).float()
         if cfg.sample_latents:
             z = z + torch.as_tensor(std[pick]).float() * torch.randn(z.shape, generator=gen)
-        if step < cfg.disc_only:
-            with torch.no_grad():
-                rec, parts = decode(vae, z), {}
-        else:
-            loss, rec, parts = losses(vae, disc, x, z, cfg, step)
-            opt_g.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable(vae), 1.0)
-            opt_g.step()
-        if step + 1 >= cfg.adv_start or step < cfg.disc_only:
+        loss, rec, parts = losses(vae, disc, x, z, cfg, step)
+        opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable(vae), 1.0)
+        opt_g.step()
+        if step + 1 >= cfg.adv_start:
             parts["disc"] = disc_step(disc, opt_d, x, rec)
         step += 1
         seconds = state["seconds"] + time.time() - start
@@ -279,22 +273,13 @@ def export(work: Path = WORK, model_dir: Path = MODEL_DIR) -> Path:
     return model_dir / "vae"
 
 
-def main(argv=None) -> None:
-    import argparse
-    parser = argparse.ArgumentParser(prog="python -m workshop.train --parts decoder", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--work", type=Path, default=WORK, help="checkpoint, data cache and curve")
-    parser.add_argument("--model", type=Path, default=MODEL_DIR, help="the model folder whose encoder stays")
-    parser.add_argument("--export", action="store_true", help="write the checkpoint's decoder into --model")
-    for f in dataclasses.fields(DecoderConfig):
-        kind = (lambda v: v.lower() in ("1", "true", "yes")) if isinstance(f.default, bool) else type(f.default)
-        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=f.default)
-    args = parser.parse_args(argv)
-    if args.export:
-        print(f"[decoder] exported to {export(args.work, args.model)}")
+def run(cfg: DecoderConfig, work: Path = WORK, model_dir: Path = MODEL_DIR, export_only: bool = False) -> None:
+    """What `python -m workshop.train --parts decoder [--export]` does: train (resuming from
+    <work>/ckpt.pt) on every core, or only write the checkpoint's decoder into model_dir."""
+    if export_only:
+        print(f"[decoder] exported to {export(work, model_dir)}")
         return
     import torch
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    cfg = DecoderConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(DecoderConfig)})
     print(f"[decoder] {cfg}", flush=True)
-    train(cfg, args.work, args.model)
+    train(cfg, work, model_dir)

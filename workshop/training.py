@@ -25,14 +25,6 @@ class Config:
     unet_lr: float = 5e-4
     caption_dropout: float = 0.1  # the unconditional branch classifier-free guidance needs
     ema_decay: float = 0.9995
-    # Fine-tune --init-from's UNet instead of a fresh one (a CPU fine-tune restarts from its
-    # last checkpoint's EMA weights this way; the schedule, optimiser and batches start over),
-    # and the share of each UNet batch that is a picture of a
-    # person's drawing (workshop.drawn_scenes, from drawn_pairs): the world's renders never
-    # put a horizon a third of the way down or a house half the picture wide, so the UNet
-    # cannot paint what such a drawing asks however the ControlNet pushes (issue 10).
-    unet_resume: bool = False
-    unet_drawn: float = 0.0
     controlnet_steps: int = 1200
     controlnet_lr: float = 3e-4
     controlnet_caption_dropout: float = 0.5  # ControlNet's recipe: learn from the map alone
@@ -48,19 +40,6 @@ class Config:
     # hand sketches better (95% -> 97-98%) but followed the strokes less closely (F1 0.67 ->
     # 0.64); see the model card.
     scribble_sketch: float = 0.0
-    # Share of those sketch views that are drawings of the scene as a person draws one
-    # (workshop.sketch_views: icons, a ground line, a sun), not its outlines: the person
-    # drawings the app's sketch pad gets looked like no map the net had seen (issue 10).
-    scribble_drawings: float = 0.0
-    # Share of every scribble batch that is a person's drawing (workshop.drawings) paired with
-    # the picture it describes in the world's look (workshop.drawn_scenes), from drawn_pairs
-    # such pairs: every stroke is an edge of its picture, at horizons and sizes the world
-    # never draws (issue 10). Off by default: CPU runs of batch 16 at 0.5 taught the net where
-    # things go (placement 50% -> 75% at 4,000 steps, 69% at 6,000) but smeared them (adherence
-    # 83% -> 77%); see the card.
-    scribble_drawn: float = 0.0
-    drawn_pairs: int = 4000
-    checkpoint_every: int = 0     # >0: save the ControlNet or UNet every so many steps (go on from it)
     max_minutes: float = 0.0      # >0: stop a part early, keep what it learnt (safety net)
     seed: int = 0
     log_every: int = 250
@@ -68,7 +47,7 @@ class Config:
 
 SMOKE = dict(scenes=128, captions_per_scene=2, workers=2, vae_steps=4, vae_batch=4,
              unet_steps=4, unet_batch=8, controlnet_steps=2, controlnet_batch=8,
-             controlnet_jitter=0.5, scribble_sketch=0.5, scribble_drawn=0.25, drawn_pairs=8, log_every=2)
+             controlnet_jitter=0.5, scribble_sketch=0.5, log_every=2)
 
 
 # --- tensors and the optimiser ----------------------------------------------------------

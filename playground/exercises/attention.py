@@ -1,4 +1,4 @@
-"""Where the words land (seed 003: a prompt acts through cross-attention at every step).
+"""Where the words land (lesson 12: a prompt acts through cross-attention at every step).
 
 The DAAM method (Tang et al. 2022): every cross-attention layer of the UNet gives, for each
 image position, a softmax over the prompt's tokens. Summed over layers, heads and steps and

@@ -1,4 +1,4 @@
-"""Exercise 3 (seed 002), second half: let the app learn which prompt variant the student likes.
+"""Lesson 3, second half: let the app learn which prompt variant the student likes.
 
 Thompson sampling: each variant's chance of a like has a Beta(1 + likes, 1 + dislikes)
 posterior (Beta(1, 1) = no opinion yet). Each round draws one number from every posterior

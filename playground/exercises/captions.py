@@ -1,4 +1,4 @@
-"""A temperature lab (seed 004's code track): the world's own caption model, sampled at several
+"""A temperature lab (lesson 9): the world's own caption model, sampled at several
 temperatures from one start, and each caption checked against the world.
 
 The same knob the student turns on a language model (temperature, top-k, top-p) is then seen

@@ -1,4 +1,4 @@
-"""Exercise 6 (seed 004): conditioning beyond text, through a control map and a ControlNet.
+"""Lesson 6: conditioning beyond text, through a control map and a ControlNet.
 
 canny and scribble work offline: their maps come from playground.detectors, the same code
 the embedded model's ControlNets were trained on (workshop.train_controlnet calls it too). A "scribble" from a photo is its canny

@@ -1,4 +1,4 @@
-"""Exercise 1 (seed 000): one sample, a grid of seeds in one batched pipeline call, and many
+"""Lesson 1: one sample, a grid of seeds in one batched pipeline call, and many
 prompts with their own seeds (the evaluation's path)."""
 from __future__ import annotations
 

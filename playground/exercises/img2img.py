@@ -1,4 +1,4 @@
-"""Exercise 6 (seed 004): image-to-image at several strengths, and how much of the input survives.
+"""Lesson 6: image-to-image at several strengths, and how much of the input survives.
 
 Survival is measured as SSIM (structural similarity, 1 = identical structure) between the
 input, fitted to the output size, and each result: a number to go with the eye's judgement.

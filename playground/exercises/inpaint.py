@@ -1,4 +1,4 @@
-"""Inpainting (seed 004: a mask says where to change).
+"""Inpainting (lesson 11: a mask says where to change).
 
 White in the mask = change, black = keep. The embedded model and SD 1.5 have 4-channel UNets
 (no inpainting weights): diffusers' inpainting pipeline then denoises the whole latent and, at

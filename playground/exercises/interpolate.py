@@ -1,4 +1,4 @@
-"""Walks between seeds and prompts (seed 002: the starting noise lives on a sphere).
+"""Walks between seeds and prompts (lesson 10: the starting noise lives on a sphere).
 
 A seed is a point of Gaussian noise in latent space. In thousands of dimensions almost all of
 that noise sits near one radius, so a walk from one seed's noise to another's should stay on

@@ -1,4 +1,4 @@
-"""Negation (seed 004: "negation via text alone usually fails"): three ways to ask for less.
+"""Negation (lesson 8: "negation via text alone usually fails"): three ways to ask for less.
 
 One seed, three panels: the prompt; the prompt with "no <thing>" written into it; the prompt
 with <thing> as the negative prompt. A text encoder reads "no birds" mostly as "birds", so

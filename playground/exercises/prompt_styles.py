@@ -1,4 +1,4 @@
-"""Exercise 2 (seed 001): one seed, several ways of writing the prompt, side by side."""
+"""Lesson 2: one seed, several ways of writing the prompt, side by side."""
 from __future__ import annotations
 
 from typing import Mapping, Sequence

@@ -1,4 +1,4 @@
-"""Exercise 4 (seed 003): how generation unfolds, as the model's guess of the final image per step.
+"""Lesson 4: how generation unfolds, as the model's guess of the final image per step.
 
 At each step the scheduler turns the UNet's noise estimate into a guess of the clean image
 (x0, "pred_original_sample"). We watch scheduler.step for it, pick it up in

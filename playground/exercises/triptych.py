@@ -1,4 +1,4 @@
-"""Exercise 5 (seed 004): the same image with one setting varied, e.g. three guidance scales."""
+"""Lesson 5: the same image with one setting varied, e.g. three guidance scales."""
 from __future__ import annotations
 
 from typing import Any, Sequence

@@ -1,4 +1,4 @@
-"""Exercise 3 (seed 002): a grid over two settings, e.g. seed x prompt, with labelled axes.
+"""Lesson 3: a grid over two settings, e.g. seed x prompt, with labelled axes.
 
 x varies along a row (columns), y down a column (rows); panels come back row-major. Cells
 that differ only in seed or prompt share one batched pipeline call.

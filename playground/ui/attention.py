@@ -1,4 +1,4 @@
-"""Attention tab (seed 003): where each word of the prompt acted on the picture (DAAM)."""
+"""Attention tab (lesson 12): where each word of the prompt acted on the picture (DAAM)."""
 from __future__ import annotations
 
 from functools import partial

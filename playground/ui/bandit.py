@@ -1,4 +1,4 @@
-"""Tab 5 (exercise 3, second half): the app learns which prompt variant you like (Thompson sampling)."""
+"""Lesson 3, second half: the app learns which prompt variant you like (Thompson sampling)."""
 from __future__ import annotations
 
 from functools import partial

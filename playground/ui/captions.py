@@ -1,4 +1,4 @@
-"""Temperature lab tab (seed 004's code track): the world's caption model writes captions from a
+"""Temperature lab tab (lesson 9): the world's caption model writes captions from a
 start at several temperatures, and the image model renders each one under the same seed."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tab 7 (exercise 6): conditioning on a control map (edges or a scribble) through a ControlNet."""
+"""Lesson 6: conditioning on a control map (edges or a scribble) through a ControlNet."""
 from __future__ import annotations
 
 from functools import partial

@@ -1,4 +1,4 @@
-"""Tab 8 (exercise 4): how one sample unfolds, as a film strip and an animated GIF."""
+"""Lesson 4: how one sample unfolds, as a film strip and an animated GIF."""
 from __future__ import annotations
 
 from functools import partial
@@ -37,7 +37,7 @@ def run_trajectory(labs: Labs, prompt, seed, every, progress=gr.Progress(track_t
 
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
-    preset = load_preset("trajectory")
+    preset = load_preset("denoising")
     gr.Markdown("**How generation unfolds.** At every step the model guesses the finished image from the "
                 "noise it has so far. Early guesses are blurry averages; detail arrives late.")
     with gr.Row():

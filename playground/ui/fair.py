@@ -1,7 +1,7 @@
 """Fair sharing of the one model queue: a cost cap per request and queue ETAs from that cost.
 
 Every generation costs about images x denoising steps. params.check_cost refuses one request
-past MAX_REQUEST_COST (issue 11: 64 cells x 50 steps held a class's queue for minutes).
+past MAX_REQUEST_COST (measured: 64 cells x 50 steps held a class's queue for minutes).
 gradio's own ETA multiplies each endpoint's *average* run time by the queue position, so a
 64-seed grid behind three triptychs was announced as four triptychs: half the truth. Here a
 slot's time is learned as `overhead + seconds_per_image_step x cost` from the runs themselves,
@@ -35,7 +35,7 @@ class QueueClock:
     model on a 2-core CPU. What slot times miss (gradio's own time between slots, clients
     fetching results on the same cores) is learnt from the queue's outcome: the ratio of each
     queued request's true wait to the ETA it was told, whose median scales later ETAs
-    (issue 11: without it a class's ETAs were a third short on one run and over on the next)."""
+    (measured: without it a class's ETAs were a third short on one run and over on the next)."""
 
     WINDOW = 40
     CALIBRATION = (0.5, 2.0)  # the scale stays within these: a few odd waits cannot run away

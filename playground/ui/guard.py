@@ -1,4 +1,4 @@
-"""Malformed requests get a message: the Blocks of this app (issue 11, defect 8).
+"""Malformed requests get a message: the Blocks of this app (a malformed API payload once crashed the request silently).
 
 gradio turns a payload its components cannot read (a list where a dict is expected, text in a
 number box, a damaged sketch) into an error that, with show_error=False, reaches the user as a

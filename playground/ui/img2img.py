@@ -1,4 +1,4 @@
-"""Tab 6 (exercise 6): image-to-image at several strengths, each panel saying how much survived."""
+"""Lesson 6: image-to-image at several strengths, each panel saying how much survived."""
 from __future__ import annotations
 
 from functools import partial

@@ -1,4 +1,4 @@
-"""Inpainting tab (seed 004): paint over an upload or a portfolio panel where it should change."""
+"""Inpainting tab (lesson 11): paint over an upload or a portfolio panel where it should change."""
 from __future__ import annotations
 
 from functools import partial

@@ -1,4 +1,4 @@
-"""Walks tab (seed 002): frames between two seeds' noise (slerp or lerp), optionally two
+"""Walks tab (lesson 10): frames between two seeds' noise (slerp or lerp), optionally two
 prompts, as a strip and a GIF; and a variation, the same walk stopped after a small step.
 
 Spacing "even" places the frames at equal steps of the picture: the exercise renders and halves

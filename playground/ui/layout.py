@@ -48,7 +48,7 @@ def load_model(labs: Labs, model: str) -> None:
 
 def model_picker(lab) -> dict:
     """The model dropdown's choices and note: on CPU hardware only the embedded models, so no
-    visitor starts a 14 GB download that cannot run there (issue 12)."""
+    visitor starts a 14 GB download that cannot run there."""
     offered = lab.models(runnable=True)
     info = MODEL_INFO if offered == lab.models() else CPU_MODEL_INFO
     return dict(choices=[(label, key) for key, label in offered.items()], info=info,
@@ -107,11 +107,10 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
                                                       elem_id="portfolio-gallery")
             shared.picked = gr.CheckboxGroup(label="Panels in the piece (in this order)", choices=[], render=False)
             targets = {}
-            about = load_preset("about")
             for ex in EXERCISES:
                 with gr.Tab(ex.title, id=ex.id):
                     with gr.Accordion("About this lesson", open=False):
-                        gr.Markdown(about[ex.id])
+                        gr.Markdown(load_preset(ex.id)["about"])
                     widgets = ex.tab.build_tab(labs, shared, ex)
                 if ex.restores != (widgets is not None):
                     raise RuntimeError(f"exercise {ex.id}: restores={ex.restores} but its tab returned {widgets!r}")

@@ -1,4 +1,4 @@
-"""Negation tab (seed 004): the prompt, "no <thing>" written in, <thing> as negative prompt."""
+"""Negation tab (lesson 8): the prompt, "no <thing>" written in, <thing> as negative prompt."""
 from __future__ import annotations
 
 from functools import partial

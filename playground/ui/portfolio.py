@@ -1,4 +1,4 @@
-"""Tab 9 (exercise 7): the session's panels, a composed piece with a statement, export, restore."""
+"""Lesson 7: the session's panels, a composed piece with a statement, export, restore."""
 from __future__ import annotations
 
 import gradio as gr
@@ -11,7 +11,7 @@ from playground.ui.panels import cap_text, commit, portfolio_view
 from playground.ui.shared import Labs, Shared, cheap_event
 from playground.ui.values import as_int
 
-STATEMENT_WORDS = 150  # LAB.md exercise 7: a ~150-word artist's statement
+STATEMENT_WORDS = 150  # lesson 7 (docs/lessons.md): a ~150-word artist's statement
 
 
 def _indices(picked, what: str) -> list[int]:

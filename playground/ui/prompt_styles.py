@@ -1,4 +1,4 @@
-"""Tab 2 (exercise 2): one scene written three ways (command, caption, director), one seed."""
+"""Lesson 2: one scene written three ways (command, caption, director), one seed."""
 from __future__ import annotations
 
 from functools import partial

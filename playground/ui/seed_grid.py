@@ -1,4 +1,4 @@
-"""Tab 3 (exercise 1): many seeds of one prompt, and what the grid says about the model's prior."""
+"""Lesson 1: many seeds of one prompt, and what the grid says about the model's prior."""
 from __future__ import annotations
 
 from functools import partial

@@ -31,7 +31,7 @@ from playground.ui.values import as_int, settings_kwargs
 # of 30 with a request or two each.
 QUEUE_MAX_SIZE = 64
 # Cheap events that decode images (upload previews, restore, export) take turns in one slot: 8 at
-# once with a 4096 x 4096 PNG each added 1 GB (issue 11); two slots still added 360 MB (each
+# once with a 4096 x 4096 PNG each added 1 GB under a class's load; two slots still added 360 MB (each
 # thread's malloc arena keeps what it freed), one adds ~230 MB and makes a burst wait ~0.4 s each.
 IMAGE_QUEUE, IMAGE_CONCURRENCY = "images", 1
 MAX_FILE_SIZE = f"{MAX_FILE_BYTES // 2**20}mb"
@@ -112,7 +112,7 @@ def model_fn(fn: Callable, labs: "Labs | None" = None, duration: Callable | None
     """A callback that runs a pipeline: user errors as toasts, on the GPU where there is one.
     With `labs`, the request's model is loaded first, outside the GPU call: ZeroGPU runs each
     call in a forked worker under a time limit, where a hub model's load would eat the call's
-    time and be lost with the worker (issue 12)."""
+    time and be lost with the worker (seen on ZeroGPU)."""
     gpu = on_gpu(core_errors(fn), duration)
     if labs is None:
         return gpu

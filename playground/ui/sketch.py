@@ -1,4 +1,4 @@
-"""A Sketchpad that checks what it is sent before gradio decodes it (issue 11, defect 2).
+"""A Sketchpad that checks what it is sent before gradio decodes it (a huge layer once cost gigabytes).
 
 gr.ImageEditor decodes the background, every layer and the composite in its preprocess, before
 any callback runs: a 118 KB PNG claiming 10000 x 10000 pixels cost 1.2 GB there, and the layer

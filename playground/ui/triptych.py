@@ -1,4 +1,4 @@
-"""Tab 1 (exercise 5): one prompt, three settings of one knob, side by side, with notes."""
+"""Lesson 5: one prompt, three settings of one knob, side by side, with notes."""
 from __future__ import annotations
 
 from functools import partial

@@ -5,7 +5,7 @@ Runs as the server's lifespan task (layout.launch_kwargs), once a minute, off th
 - gradio's copies of this app's uploads and results past a byte budget, oldest first (its own
   delete_cache removes them by age, set in layout.build_blocks);
 - sessions nobody used for SESSION_IDLE_S: an API client never closes its session, so its
-  state stayed for good (issue 11); a browser that comes back gets its portfolio from the store;
+  state stayed for good; a browser that comes back gets its portfolio from the store;
 - portfolios in the store not visited for its keep_days.
 """
 from __future__ import annotations

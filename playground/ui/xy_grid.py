@@ -1,4 +1,4 @@
-"""Tab 4 (exercise 3): seeds x prompts (or any two settings) as a labelled grid, with spreads."""
+"""Lesson 3: seeds x prompts (or any two settings) as a labelled grid, with spreads."""
 from __future__ import annotations
 
 from functools import partial

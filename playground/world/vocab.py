@@ -1,6 +1,6 @@
 """The tiny world's vocabulary: the prior tables and the words used to describe a scene.
 
-The tables are the ground truth a trained model's prior is compared with (exercise 1:
+The tables are the ground truth a trained model's prior is compared with (lesson 1:
 "describe the model's default cat"), so they are plain data, one probability per value.
 Conditional tables are keyed "<subject>_<field>" (e.g. "cat_colour") or
 "<indoor|outdoor>_birds"; every table sums to 1.

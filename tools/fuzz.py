@@ -1,10 +1,10 @@
 """A seeded fuzzer for the app's uploads and raw-API payloads (loopback only).
 
-    python -m playground.ui.fuzz --uploads 10000 --payloads 10000 --seed 0
+    python -m tools.fuzz --uploads 10000 --payloads 10000 --seed 0
 
 starts `python app.py` (the embedded model) on 127.0.0.1, or uses --url of one already there.
 Every case i is made by random.Random(seed, i) alone, so any failure is re-made by its number.
-Uploads (ui/fuzz_files.py) go to the endpoints that read files; payloads start from each public
+Uploads (tools/fuzz_files.py) go to the endpoints that read files; payloads start from each public
 endpoint's valid inputs (read from /gradio_api/info) and get one to three mutations: a value
 of another type, markup, 100 000 characters, a path out of the sandbox, a URL, a list where a
 dict belongs, missing or extra inputs, not a list at all. Counted: answered, refused with a
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from playground.ui.fuzz_files import fuzz_file, image_bytes
-from playground.ui.probe import check_loopback, start_app
-from playground.ui.rawapi import RawAPI, Result, _detail
+from tools.fuzz_files import fuzz_file, image_bytes
+from tools.probe import check_loopback, start_app
+from tools.rawapi import RawAPI, Result, _detail
 
 HOSTILE = (None, True, False, 0, -1, 1, 7, 2 ** 31, 2 ** 64, 1e308, -1e308, 0.5, float("nan"), float("inf"), "",
            "abc", "1, 2, 3", "<img src=http://example.invalid/x onerror=alert(1)>", "$\\frac{$", "x" * 100_000,

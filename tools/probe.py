@@ -20,7 +20,7 @@ from pathlib import Path
 
 from playground import scratch
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 

@@ -1,4 +1,4 @@
-"""The app's speed on this machine: `python -m playground.ui.bench` (embedded model).
+"""The app's speed on this machine: `python -m tools.app_bench` (embedded model).
 
 Measures what a student waits for, against the Gradio-lab issue's budgets (2-core CPU):
 1. from `python app.py` to the first page, the first image (a one-seed grid, through
@@ -25,7 +25,7 @@ from playground.lab import Lab
 from playground.ui import img2img, seed_grid, triptych
 from playground.ui.shared import Labs
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BUDGETS = {"first page": 20.0, "first image": 20.0, "triptych": 3.0, "seed grid of 8": 5.0, "img2img sweep of 3": 3.0}
 TRIPTYCH = ("a fox reading a book", "guidance_scale", "1, 5, 15", 7)
 

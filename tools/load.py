@@ -1,4 +1,4 @@
-"""A class on one server: `python -m playground.ui.load --students 30` (loopback only).
+"""A class on one server: `python -m tools.load --students 30` (loopback only).
 
 Starts `python app.py` (the embedded model) on 127.0.0.1 with its own temp folders, then N
 students, each a gradio_client Client, do a seeded mix of triptychs, seed grids, img2img
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from playground.ui.probe import Vitals, check_loopback, disk_bytes, peak_rss, reset_peak, start_app
-from playground.ui.rawapi import RawAPI
+from tools.probe import Vitals, check_loopback, disk_bytes, peak_rss, reset_peak, start_app
+from tools.rawapi import RawAPI
 
 MAX_STUDENTS, MAX_REQUESTS = 64, 20
 ACTIONS = {"triptych": 3, "grid": 2, "img2img": 2, "export": 2, "bad": 1.5}  # relative weights

@@ -1,8 +1,8 @@
 """Bench: seconds per image, a batched seed grid against sequential calls, and peak memory.
 
-    python -m playground.bench                    # the default model on this machine
-    python -m playground.bench --tiny --steps 8   # the tests' tiny random pipeline (no weights)
-    python -m playground.bench --model stabilityai/sd-turbo --steps 1 --size 512
+    python -m tools.bench                    # the default model on this machine
+    python -m tools.bench --tiny --steps 8   # the tests' tiny random pipeline (no weights)
+    python -m tools.bench --model stabilityai/sd-turbo --steps 1 --size 512
 
 Timings live here and not in the tests, which stay about behaviour (docs/design.md).
 """
@@ -79,7 +79,7 @@ def format_report(r: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m playground.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="registry id or local folder (default: the registry's default)")
     parser.add_argument("--tiny", nargs="?", const="sd1.x", choices=["sd1.x", "sdxl"],
                         help="use the tests' tiny random-weight pipeline instead of a model")

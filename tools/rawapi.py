@@ -5,7 +5,7 @@ tests send, malformed payloads included (gradio_client would refuse to build tho
     path = api.upload("photo.png", data)              # gradio's upload route
     r = api.call("img2img_check_upload", [api.file(path), 128, 128])
     r.kind: "ok" (r.data), "message" (r.message: what the user would read), "silent" (an error
-    with no message: what issue 11 calls a failure), "http" (refused by a route, r.message).
+    with no message: what the load script counts as a failure without a message), "http" (refused by a route, r.message).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The heaviest single requests, one at a time: `python -m playground.ui.worst` (loopback only).
+"""The heaviest single requests, one at a time: `python -m tools.worst` (loopback only).
 
 For each (the largest grid the cost cap allows, a 4096 x 4096 upload to every endpoint that
 reads one, a full sketch, a 48-panel export with the longest title and statement, the longest
@@ -17,9 +17,9 @@ import time
 from PIL import Image, PngImagePlugin
 
 from playground.params import PROMPT_MAX_CHARS, STATEMENT_MAX_CHARS, TITLE_MAX_CHARS
-from playground.ui.fuzz_files import bomb_png
-from playground.ui.probe import Vitals, check_loopback, peak_rss, reset_peak, rss, start_app
-from playground.ui.rawapi import RawAPI
+from tools.fuzz_files import bomb_png
+from tools.probe import Vitals, check_loopback, peak_rss, reset_peak, rss, start_app
+from tools.rawapi import RawAPI
 
 MB = 2 ** 20
 

@@ -1,0 +1,142 @@
+"""A small x2 upscaler for the embedded model's 128 px pictures: Real-ESRGAN's SRVGGNetCompact.
+
+The network is the original's, module for module (`body.0` first conv, `body.1` its PReLU,
+then `num_conv` conv + PReLU pairs, the last conv to 3 * scale^2 channels, a pixel shuffle,
+plus the input upsampled by nearest neighbour), and takes and gives RGB in [0, 1]. So a saved
+`.safetensors` has the original's exact keys, and spandrel (which ComfyUI and AUTOMATIC1111
+load upscalers through) recognises it as "RealESRGAN Compact" and reads num_feat, num_conv
+and the scale off the tensors' shapes, as `load` here does. Trained by workshop.upscaler_train,
+measured by workshop.upscaler_eval. torch is imported inside functions: importing is cheap.
+"""
+from __future__ import annotations
+
+import json
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from workshop.model import MODEL_DIR
+
+UPSCALER_DIR = MODEL_DIR / "upscaler"
+WEIGHTS = "tiny-world-x2.safetensors"
+# Chosen by speed (see the model card): 128 -> 256 in about 0.07 s on one thread of the
+# 2-core CPU; 30 k parameters, 0.12 MB in fp32.
+NUM_FEAT, NUM_CONV, SCALE = 24, 6, 2
+
+
+@lru_cache(maxsize=1)
+def _compact_class():
+    """The class, made on first use so that importing this module does not import torch."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    class SRVGGNetCompact(nn.Module):
+        """Real-ESRGAN's compact network (act_type "prelu"), same modules in the same order."""
+
+        def __init__(self, num_in_ch=3, num_out_ch=3, num_feat=NUM_FEAT, num_conv=NUM_CONV, upscale=SCALE):
+            super().__init__()
+            self.num_feat, self.num_conv, self.upscale = num_feat, num_conv, upscale
+            layers = [nn.Conv2d(num_in_ch, num_feat, 3, 1, 1), nn.PReLU(num_parameters=num_feat)]
+            for _ in range(num_conv):
+                layers += [nn.Conv2d(num_feat, num_feat, 3, 1, 1), nn.PReLU(num_parameters=num_feat)]
+            layers.append(nn.Conv2d(num_feat, num_out_ch * upscale * upscale, 3, 1, 1))
+            self.body = nn.ModuleList(layers)
+            self.upsampler = nn.PixelShuffle(upscale)
+
+        def forward(self, x):
+            out = x
+            for layer in self.body:
+                out = layer(out)
+            # the body learns only the residual over the nearest-upsampled input
+            return self.upsampler(out) + F.interpolate(x, scale_factor=self.upscale, mode="nearest")
+
+    return SRVGGNetCompact
+
+
+def build(num_feat: int = NUM_FEAT, num_conv: int = NUM_CONV, scale: int = SCALE, seed: int | None = None):
+    """A fresh network (random weights; `seed` makes them repeatable)."""
+    import torch
+    if not (1 <= num_feat <= 256 and 0 <= num_conv <= 64 and scale in (1, 2, 3, 4)):
+        raise ValueError(f"num_feat must be 1..256, num_conv 0..64, scale 1..4; got {num_feat}, {num_conv}, {scale}")
+    if seed is not None:
+        torch.manual_seed(seed)
+    return _compact_class()(num_feat=num_feat, num_conv=num_conv, upscale=scale)
+
+
+def shape_of(state: dict) -> dict:
+    """num_feat, num_conv and scale read off a state dict, as spandrel reads them."""
+    last = max(int(k.split(".")[1]) for k in state if k.startswith("body."))
+    num_feat, num_in = state["body.0.weight"].shape[:2]
+    out_channels = state[f"body.{last}.bias"].shape[0]
+    scale = int(round((out_channels / num_in) ** 0.5))
+    if scale * scale * num_in != out_channels or (last - 2) % 2:
+        raise ValueError(f"not an SRVGGNetCompact state dict: last conv body.{last} with {out_channels} outputs")
+    return {"num_feat": int(num_feat), "num_conv": (last - 2) // 2, "scale": scale}
+
+
+def save(net, path: Path, half: bool = False, metadata: dict | None = None) -> Path:
+    """The weights alone as safetensors (fp16 with `half`), the original's key names."""
+    from safetensors.torch import save_file
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: (v.half() if half else v.float()).contiguous() for k, v in net.state_dict().items()}
+    save_file(state, str(path), metadata={k: str(v) for k, v in (metadata or {}).items()})
+    return path
+
+
+def load(path: Path = UPSCALER_DIR / WEIGHTS):
+    """A saved upscaler in fp32 eval mode, its size read off the tensors."""
+    from safetensors.torch import load_file
+    state = {k: v.float() for k, v in load_file(str(path)).items()}
+    shape = shape_of(state)
+    net = build(shape["num_feat"], shape["num_conv"], shape["scale"])
+    net.load_state_dict(state)
+    return net.eval()
+
+
+def upscale(net, images, times: int = 1, batch: int = 8) -> np.ndarray:
+    """uint8 (N, H, W, 3) -> uint8 (N, H * s^times, W * s^times, 3): clamped and rounded
+    between passes, as an app that saves each result and upscales it again would."""
+    import torch
+    out = np.asarray(images)
+    for _ in range(times):
+        parts = []
+        with torch.inference_mode():
+            for i in range(0, len(out), batch):
+                x = torch.from_numpy(np.ascontiguousarray(out[i:i + batch])).permute(0, 3, 1, 2).float() / 255
+                y = net(x).clamp(0, 1).mul(255).round().byte()
+                parts.append(y.permute(0, 2, 3, 1).numpy())
+        out = np.concatenate(parts)
+    return out
+
+
+def seconds_per_image(net, threads: int, size: int = 128, repeats: int = 10) -> float:
+    """Median seconds for one size x size picture, one at a time, on `threads` CPU threads."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        x = torch.rand(1, 3, size, size)
+        times = []
+        with torch.inference_mode():
+            net(x)  # the first call pays for allocation
+            for _ in range(repeats):
+                t = time.perf_counter()
+                net(x)
+                times.append(time.perf_counter() - t)
+        return float(np.median(times))
+    finally:
+        torch.set_num_threads(before)
+
+
+def write_config(folder: Path, net, command: str, extra: dict | None = None) -> Path:
+    """config.json beside the weights: the shape (for readers without spandrel) and how it was made."""
+    config = {"architecture": "SRVGGNetCompact (Real-ESRGAN compact, PReLU)", "scale": net.upscale,
+              "num_feat": net.num_feat, "num_conv": net.num_conv, "weights": WEIGHTS,
+              "input": "RGB in [0, 1], any size; output the size times scale",
+              "training_command": command, **(extra or {})}
+    path = Path(folder) / "config.json"
+    path.write_text(json.dumps(config, indent=1) + "\n")
+    return path

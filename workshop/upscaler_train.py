@@ -1,0 +1,296 @@
+"""Train the x2 upscaler (workshop.upscaler) on the CPU, resumably:
+
+    python -m workshop.upscaler_train --out models/tiny-world/upscaler --steps N
+        [--checkpoint-every K] [--threads T] [--work .scratch/upscaler] [--smoke]
+        [--export-from-checkpoint]
+
+Pairs are made by the shipped path: the input is a world render at 128 px through the
+shipped VAE (encode, decode: what the app's pictures look like; a share decodes a posterior
+sample, not the mean, since generated latents are not exact encodings), the target the same
+scene rendered at 256 px. They are made once, in chunks, into <work>/pairs-*.npz, so a
+restart reuses them. Loss: L1 plus L1 between Sobel gradients, so edges stay where the
+render has them (pixel art blocky) and do not appear where it has none (watercolour soft).
+Adam, warm-up then cosine, batches of random crops.
+
+Every --checkpoint-every steps the network, optimiser, step, seconds and random state go to
+<work>/ckpt.pt (atomically), and a new run with the same work folder resumes from it. Progress
+lines (step, loss, s/step, ETA) go to <work>/train.log, held-out figures to <work>/curve.jsonl.
+The model folder (--out) is written only at the end, or from the checkpoint with
+--export-from-checkpoint.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from workshop import upscaler
+from workshop.dataset import make_batch
+from workshop.model import MODEL_DIR, ROOT
+from workshop.render import render
+
+WORK = ROOT / ".scratch" / "upscaler"
+PAIR_SEED = 660_000  # make_batch seeds of the training pairs, apart from the other trainers' and the evaluation's
+HELD_SEED = 987_654 + 77  # a few held-out pairs for the curve (eval_sections.HELDOUT_SEED + 77)
+
+
+@dataclasses.dataclass(frozen=True)
+class UpscalerConfig:
+    scenes: int = 3000        # pairs: 0.7 GB in memory; crops of 48 px make ~17 M distinct windows
+    chunk: int = 250          # pairs per cache file: a killed run loses at most one chunk of work
+    sample_share: float = 0.5 # inputs decoded from a posterior sample, not the mean
+    num_feat: int = upscaler.NUM_FEAT
+    num_conv: int = upscaler.NUM_CONV
+    batch: int = 16
+    crop: int = 48            # input px; the target crop is twice that
+    lr: float = 1e-3
+    warmup: int = 100
+    steps: int = 6000
+    edge_weight: float = 0.5
+    # Texture energy: L1 between 8 px averages of |Laplacian| (the sharpness measure, locally).
+    # Photo grain is random, so L1 alone draws none and 45% of the world looks smoothed; this
+    # asks for as much fine detail as the target has where it has it, not its exact pixels.
+    energy_weight: float = 1.0
+    checkpoint_every: int = 250
+    log_every: int = 25
+    eval_every: int = 1000
+    held: int = 16
+    seed: int = 0
+
+
+SMOKE = dict(scenes=6, chunk=4, num_feat=8, num_conv=1, batch=2, crop=16, warmup=1, steps=4,
+             checkpoint_every=2, log_every=1, eval_every=4, held=2)
+
+
+# --- pairs ---------------------------------------------------------------------------------
+def load_vae(model_dir: Path = MODEL_DIR):
+    from diffusers import AutoencoderKL
+    return AutoencoderKL.from_pretrained(Path(model_dir) / "vae", use_safetensors=True).float().eval()
+
+
+def through_vae(vae, images: np.ndarray, sample: np.ndarray, seed: int, batch: int = 16) -> np.ndarray:
+    """uint8 renders encoded and decoded by the VAE; where `sample` is True from a posterior
+    sample (seeded), else from the mean, as eval_sections.round_trip does."""
+    import torch
+    gen, out = torch.Generator().manual_seed(seed), []
+    with torch.no_grad():
+        for i in range(0, len(images), batch):
+            x = torch.from_numpy(images[i:i + batch]).permute(0, 3, 1, 2).float() / 127.5 - 1
+            dist = vae.encode(x).latent_dist
+            noise = torch.randn(dist.mean.shape, generator=gen) * dist.std
+            pick = torch.from_numpy(sample[i:i + batch]).view(-1, 1, 1, 1)
+            y = vae.decode(dist.mean + noise * pick).sample
+            out.append(((y.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
+    return np.concatenate(out)
+
+
+def make_pairs(vae, n: int, seed: int, sample_share: float):
+    """n scenes (make_batch(n, seed)): (VAE'd 128 px renders, 256 px renders, scenes)."""
+    small, _, scenes = make_batch(n, seed)
+    big = np.stack([render(s, 256) for s in scenes])
+    sample = np.random.default_rng(seed).random(n) < sample_share
+    return through_vae(vae, small, sample, seed), big, scenes
+
+
+def pairs(cfg: UpscalerConfig, vae, work: Path, log) -> tuple[np.ndarray, np.ndarray]:
+    """All cfg.scenes pairs, each chunk from <work>/pairs-<seed>.npz when made before."""
+    lows, highs = [], []
+    for i in range(0, cfg.scenes, cfg.chunk):
+        n, seed = min(cfg.chunk, cfg.scenes - i), PAIR_SEED + cfg.seed * 1000 + i // cfg.chunk
+        path = work / f"pairs-{seed}-{n}-{cfg.sample_share:g}.npz"
+        if not path.exists():
+            t = time.time()
+            low, high, _ = make_pairs(vae, n, seed, cfg.sample_share)
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez(tmp, low=low, high=high)
+            os.replace(tmp, path)  # a run killed mid-write leaves no half chunk
+            log(f"pairs {i + n}/{cfg.scenes} made ({time.time() - t:.0f} s for {n})")
+        data = np.load(path)
+        lows.append(data["low"])
+        highs.append(data["high"])
+    return np.concatenate(lows), np.concatenate(highs)
+
+
+# --- training ------------------------------------------------------------------------------
+def sobel(x):
+    import torch
+    import torch.nn.functional as F
+    k = torch.tensor([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]])
+    kernels = torch.stack([k, k.t()])[:, None].repeat(x.shape[1], 1, 1, 1)
+    return F.conv2d(x, kernels, padding=1, groups=x.shape[1])
+
+
+def energy(x, cell: int = 8):
+    """Mean |4-neighbour Laplacian| of the grey image per cell x cell window."""
+    import torch
+    import torch.nn.functional as F
+    k = torch.tensor([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]).view(1, 1, 3, 3)
+    return F.avg_pool2d(F.conv2d(x.mean(1, keepdim=True), k).abs(), cell)
+
+
+def loss_of(pred, y, cfg: UpscalerConfig):
+    """The training loss and its parts (floats, for the log)."""
+    l1 = (pred - y).abs().mean()
+    edge = (sobel(pred) - sobel(y)).abs().mean()
+    tex = (energy(pred) - energy(y)).abs().mean()
+    return l1 + cfg.edge_weight * edge + cfg.energy_weight * tex, {"l1": l1.item(), "edge": edge.item(),
+                                                                  "energy": tex.item()}
+
+
+def crops(low, high, cfg: UpscalerConfig, gen):
+    """A batch of random aligned crops (input, target) in [0, 1], half of them mirrored."""
+    import torch
+    n, size, c = len(low), low.shape[1], cfg.crop
+    idx = torch.randint(0, n, (cfg.batch,), generator=gen).tolist()
+    ys, xs = (torch.randint(0, size - c + 1, (cfg.batch,), generator=gen).tolist() for _ in range(2))
+    flips = torch.rand(cfg.batch, generator=gen).lt(0.5).tolist()
+    lo = np.stack([low[i, y:y + c, x:x + c] for i, y, x in zip(idx, ys, xs)])
+    hi = np.stack([high[i, 2 * y:2 * y + 2 * c, 2 * x:2 * x + 2 * c] for i, y, x in zip(idx, ys, xs)])
+    lo, hi = (torch.from_numpy(a).permute(0, 3, 1, 2).float() / 255 for a in (lo, hi))
+    f = torch.tensor(flips)
+    return torch.where(f.view(-1, 1, 1, 1), lo.flip(3), lo), torch.where(f.view(-1, 1, 1, 1), hi.flip(3), hi)
+
+
+def lr_at(step: int, cfg: UpscalerConfig) -> float:
+    import math
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    return cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)))
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    import torch
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # a run killed mid-write keeps the previous checkpoint
+
+
+def resume(cfg: UpscalerConfig, work: Path, log):
+    """The network, optimiser and run state: from <work>/ckpt.pt when there is one."""
+    import torch
+    net = upscaler.build(cfg.num_feat, cfg.num_conv, seed=cfg.seed)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
+    state = {"step": 0, "seconds": 0.0, "gen": torch.Generator().manual_seed(cfg.seed + 1).get_state()}
+    path = work / "ckpt.pt"
+    if path.exists():
+        saved = torch.load(path, weights_only=False)
+        if (saved["config"]["num_feat"], saved["config"]["num_conv"]) != (cfg.num_feat, cfg.num_conv):
+            raise ValueError(f"{path} holds num_feat/num_conv {saved['config']['num_feat']}/"
+                             f"{saved['config']['num_conv']}, not {cfg.num_feat}/{cfg.num_conv}: use another --work")
+        net.load_state_dict(saved["net"])
+        opt.load_state_dict(saved["opt"])
+        state = {k: saved[k] for k in ("step", "seconds", "gen")}
+        log(f"resumed at step {state['step']} ({state['seconds'] / 60:.1f} min trained)")
+    return net, opt, state
+
+
+def held_figures(net, low, high) -> dict:
+    """L1 (0-255) of the upscaler and of bicubic against the 256 px renders, on held-out pairs."""
+    from PIL import Image
+    net.eval()
+    up = upscaler.upscale(net, low).astype(np.float32)
+    net.train()
+    bicubic = np.stack([np.asarray(Image.fromarray(im).resize(high.shape[1:3], Image.Resampling.BICUBIC))
+                        for im in low]).astype(np.float32)
+    return {"l1": round(float(np.abs(up - high).mean()), 3), "l1_bicubic": round(float(np.abs(bicubic - high).mean()), 3)}
+
+
+def train(cfg: UpscalerConfig, work: Path = WORK, out: Path | None = None, model_dir: Path = MODEL_DIR,
+          command: str = "") -> dict:
+    """Train from the last checkpoint to cfg.steps; write `out` at the end. Returns the last curve row."""
+    import torch
+    work.mkdir(parents=True, exist_ok=True)
+    log = logger(work / "train.log")
+    log(f"config {dataclasses.asdict(cfg)}, {torch.get_num_threads()} thread(s)")
+    net, opt, state = resume(cfg, work, log)
+    vae = load_vae(model_dir)
+    low, high = pairs(cfg, vae, work, log)
+    held_low, held_high, _ = make_pairs(vae, cfg.held, HELD_SEED, 0.0)
+    del vae
+    gen = torch.Generator()
+    gen.set_state(state["gen"])
+    step, start, done_before, row = state["step"], time.time(), state["seconds"], {}
+    net.train()
+    while step < cfg.steps:
+        x, y = crops(low, high, cfg, gen)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        loss, parts = loss_of(net(x), y, cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        seconds = done_before + time.time() - start
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            rate = (time.time() - start) / (step - state["step"])
+            log(f"step {step}/{cfg.steps} loss {loss.item():.4f} ({' '.join(f'{k} {v:.4f}' for k, v in parts.items())}) "
+                f"lr {lr_at(step - 1, cfg):.2e} {rate:.3f} s/step ETA {rate * (cfg.steps - step) / 60:.1f} min")
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            row = {"step": step, "seconds": round(seconds), **held_figures(net, held_low, held_high)}
+            with open(work / "curve.jsonl", "a") as f:
+                f.write(json.dumps(row) + "\n")
+            log(f"held-out {json.dumps(row)}")
+        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+            save_checkpoint(work / "ckpt.pt", {"net": net.state_dict(), "opt": opt.state_dict(), "step": step,
+                                               "seconds": seconds, "gen": gen.get_state(),
+                                               "config": dataclasses.asdict(cfg)})
+    if out is not None:
+        log(f"exported to {export(work, out, command)}")
+    return row
+
+
+def export(work: Path, out: Path, command: str = "") -> Path:
+    """The checkpoint's network as <out>/tiny-world-x2.safetensors (fp32) and config.json."""
+    import torch
+    saved = torch.load(work / "ckpt.pt", weights_only=False)
+    net = upscaler.build(saved["config"]["num_feat"], saved["config"]["num_conv"])
+    net.load_state_dict(saved["net"])
+    out = Path(out)
+    path = upscaler.save(net, out / upscaler.WEIGHTS, metadata={"step": saved["step"]})
+    upscaler.write_config(out, net, command, {"steps": saved["step"],
+                                               "train_minutes": round(saved["seconds"] / 60, 1)})
+    return path
+
+
+def logger(path: Path):
+    def log(text: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} [upscaler] {text}"
+        print(line, flush=True)
+        with open(path, "a") as f:
+            f.write(line + "\n")
+    return log
+
+
+def main(argv=None) -> None:
+    import argparse
+    p = argparse.ArgumentParser(prog="python -m workshop.upscaler_train", description=__doc__.split("\n")[0])
+    p.add_argument("--out", type=Path, default=None, help="model folder to write at the end (default: none)")
+    p.add_argument("--work", type=Path, default=WORK, help="pairs cache, checkpoint, log and curve")
+    p.add_argument("--model", type=Path, default=MODEL_DIR, help="the model folder whose VAE makes the inputs")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: a test that the loop runs")
+    p.add_argument("--export-from-checkpoint", action="store_true", help="write --out from <work>/ckpt.pt and stop")
+    for f in dataclasses.fields(UpscalerConfig):
+        p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
+    args = p.parse_args(argv)
+    command = "python -m workshop.upscaler_train " + " ".join(sys.argv[1:] if argv is None else argv)
+    if args.export_from_checkpoint:
+        if args.out is None:
+            raise SystemExit("--export-from-checkpoint needs --out")
+        print(f"[upscaler] exported to {export(args.work, args.out, command)}")
+        return
+    if args.threads:
+        import torch
+        torch.set_num_threads(args.threads)
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(UpscalerConfig) if getattr(args, f.name) is not None}
+    cfg = UpscalerConfig(**{**(SMOKE if args.smoke else {}), **given})
+    train(cfg, args.work, args.out, args.model, command)
+
+
+if __name__ == "__main__":
+    main()
