@@ -92,3 +92,23 @@ def toasts(monkeypatch):
     monkeypatch.setattr(gr, "Info", lambda message, *a, **k: seen.append(message))
     monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: seen.append(message))
     return seen
+
+
+@pytest.fixture
+def check_rows():
+    """The workshop evaluation's check: every row of an evaluation JSON's "checks" is a number,
+    a target ("report" or ">= x" / "<= x") and a result that follows from the two. The fixture
+    is the function, checks -> {figure: result}."""
+    def check(checks):
+        out = {}
+        for c in checks:
+            value = float(c["value"].rstrip("%"))
+            if c["target"] == "report":
+                assert c["result"] == "-", c
+            else:
+                sign, target = c["target"].split()
+                target = float(target.rstrip("%"))
+                assert c["result"] == ("PASS" if (value >= target if sign == ">=" else value <= target) else "FAIL"), c
+            out[c["figure"]] = c["result"]
+        return out
+    return check

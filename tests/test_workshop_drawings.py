@@ -10,7 +10,6 @@ from PIL import Image
 
 from playground.detectors import control_map, looks_like_sketch, scribble_map
 from playground.world import parse_prompt
-from test_workshop_metrics import check_rows
 from workshop.drawings import KINDS, drawing_set, make_drawing
 from workshop.eval_drawings import DRAWING_SEED
 from workshop.metrics import blockiness, to_size
@@ -103,7 +102,7 @@ def test_the_evaluations_drawings_stay_as_they_were():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not any((MODEL_DIR / "unet").glob("*.safetensors")), reason="no trained models/tiny-world")
-def test_a_miniature_run_on_a_model_folder_writes_every_measure(tmp_path):
+def test_a_miniature_run_on_a_model_folder_writes_every_measure(tmp_path, check_rows):
     """The sharp, sketch and control sections on 1-3 items (2 steps: the mechanics, not the
     figures) on a candidate folder made the decoder trainer's way: the shipped parts linked in."""
     from workshop.evaluate import main

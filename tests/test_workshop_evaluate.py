@@ -10,7 +10,6 @@ from PIL import Image
 
 from playground.world import VALUES
 from playground.world.classifier import AttributeClassifier, build_net
-from test_workshop_metrics import check_rows
 from workshop.classifier_train import render_dataset, train_classifier
 from workshop.evaluate import DEFAULT_SECTIONS, FULL, QUICK, RUNS, parse_args, sections_of
 from workshop.lessons_eval import cost_rows, walk_rows
@@ -89,7 +88,7 @@ def test_classifier_saves_loads_and_predicts(quick_classifier):
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHIPPED_CLASSIFIER / "config.json").exists() or
                     not any((MODEL_DIR / "unet").glob("*.safetensors")), reason="no trained models/tiny-world")
-def test_tiny_evaluation_writes_a_complete_json(tmp_path):
+def test_tiny_evaluation_writes_a_complete_json(tmp_path, check_rows):
     """Two prompts and one control map at the app's defaults, judged by the shipped classifier:
     every section is there, every row a number whose PASS / FAIL follows from its target, and
     the rows the shipped model and classifier are known to pass do pass."""

@@ -95,22 +95,6 @@ def test_hand_sketch_is_a_thinned_drawing_of_the_outlines():
         assert scribble_map(drawing)[strokes].min() == 255  # the scribble map keeps every stroke
 
 
-def check_rows(checks):
-    """Every check row: a number, a target ("report" or ">= x" / "<= x"), and a result that
-    follows from the two. Returns {figure: result}."""
-    out = {}
-    for c in checks:
-        value = float(c["value"].rstrip("%"))
-        if c["target"] == "report":
-            assert c["result"] == "-", c
-        else:
-            sign, target = c["target"].split()
-            target = float(target.rstrip("%"))
-            assert c["result"] == ("PASS" if (value >= target if sign == ">=" else value <= target) else "FAIL"), c
-        out[c["figure"]] = c["result"]
-    return out
-
-
 def strings(data):
     if isinstance(data, dict):
         return [s for v in data.values() for s in strings(v)]
@@ -119,7 +103,7 @@ def strings(data):
     return [data] if isinstance(data, str) else []
 
 
-def test_shipped_evaluation_is_complete_and_passes_what_the_model_card_says():
+def test_shipped_evaluation_is_complete_and_passes_what_the_model_card_says(check_rows):
     results = json.loads(SHIPPED.read_text())
     assert set(SECTIONS) <= set(results)
     assert results["settings"]["model_dir"] == "models/tiny-world"

@@ -1,6 +1,6 @@
 """workshop.recipe: the commands that made models/tiny-world are data. The model card carries
 their list (kept equal here), every command parses with its module's own parser, the runner
-never writes into the shipped folder unasked, and the first step runs at tiny sizes (slow)."""
+never writes into the shipped folder unasked, and the first two steps run at tiny sizes (slow)."""
 from pathlib import Path
 
 import pytest
@@ -47,13 +47,13 @@ def test_steps_are_picked_by_name_and_the_shipped_folder_needs_asking(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_first_step_runs_at_tiny_sizes_and_writes_what_it_says(tmp_path):
+def test_the_first_steps_run_at_tiny_sizes_and_write_what_they_say(tmp_path):
     out = tmp_path / "model"
-    main(["--run", "--tiny", "--out", str(out), "--to", "vae-unet"])
-    for written in STEPS[0].writes:
+    main(["--run", "--tiny", "--out", str(out), "--to", "controlnets-gpu"])
+    for written in STEPS[0].writes + STEPS[1].writes:
         path = Path(written.format(out=out, work=tmp_path / "model.work"))
         assert path.exists(), written
-    for part in ("vae", "unet"):
+    for part in ("vae", "unet", "controlnet-canny", "controlnet-scribble"):
         assert (out / part / "config.json").exists() and any((out / part).glob("*.safetensors")), part
     assert (out / "scheduler" / "scheduler_config.json").exists()
     from diffusers import AutoencoderKL

@@ -43,6 +43,9 @@ class Step:
 
 
 TRAIN = ("workshop.train",)
+# The smoke run's sizes cut to one step of two images: seconds, not a minute, a step
+TINY_TRAIN = ("--smoke", "--scenes", "32", "--vae-steps", "1", "--vae-batch", "2", "--unet-steps", "1",
+              "--unet-batch", "2", "--controlnet-steps", "1", "--controlnet-batch", "2")
 TINY_EVAL = ("--quick", "--device", "cpu", "--steps", "2", "--prompts", "2", "--sweep", "1", "--diversity-seeds", "2",
              "--prior-seeds", "2", "--control-maps", "1", "--held-out", "20", "--vae-scenes", "1", "--gen-scenes", "1",
              "--style-seeds", "1", "--sketches", "1", "--drawings", "3")
@@ -50,15 +53,15 @@ STEPS = (
     Step("vae-unet", TRAIN + ("--parts", "vae,unet", "--vae-steps", "4000", "--unet-steps", "9000",
                               "--max-minutes", "7", "--out", "{out}"),
          755, H100, ("{out}/vae/", "{out}/unet/", "{out}/scheduler/", "{out}/model_index.json"),
-         TRAIN + ("--smoke", "--parts", "vae,unet", "--out", "{out}"),
+         TRAIN + TINY_TRAIN + ("--parts", "vae,unet", "--out", "{out}"),
          "rendering 35 s, the VAE's 4,000 steps 300 s, the UNet stopped by the 7-minute cap after "
          "about 4,100 of its 9,000 cosine steps; the latents between them not timed"),
     Step("controlnets-gpu", TRAIN + ("--parts", "canny,scribble", "--init-from", "{out}", "--scenes", "40000",
                                      "--controlnet-steps", "1000", "--controlnet-jitter", "0", "--max-minutes", "2.2",
                                      "--out", "{out}"),
          264, H100, ("{out}/controlnet-canny/", "{out}/controlnet-scribble/"),
-         TRAIN + ("--smoke", "--parts", "canny,scribble", "--init-from", "{out}", "--controlnet-jitter", "0",
-                  "--out", "{out}"),
+         TRAIN + TINY_TRAIN + ("--parts", "canny,scribble", "--init-from", "{out}", "--controlnet-jitter", "0",
+                               "--out", "{out}"),
          "2.2 minutes each, the cap; no camera jitter yet, the next stage brought it"),
     Step("classifier", ("workshop.classifier_train", "--out", "{out}/classifier"), 57, H100, ("{out}/classifier/",),
          ("workshop.classifier_train", "--quick", "--n-train", "64", "--n-test", "32", "--epochs", "1",
@@ -69,8 +72,8 @@ STEPS = (
                                      "--controlnet-steps", "600", "--controlnet-batch", "32", "--controlnet-lr",
                                      "0.0001", "--device", "cpu", "--out", "{out}"),
          2520, CPU, ("{out}/controlnet-canny/", "{out}/controlnet-scribble/"),
-         TRAIN + ("--smoke", "--parts", "canny,scribble", "--init-from", "{out}", "--controlnet-resume",
-                  "--device", "cpu", "--out", "{out}"),
+         TRAIN + TINY_TRAIN + ("--parts", "canny,scribble", "--init-from", "{out}", "--controlnet-resume",
+                               "--device", "cpu", "--out", "{out}"),
          "about 21 minutes each; half of every batch through a moved camera"),
     Step("captioner", ("workshop.captioner_train", "--max-minutes", "10", "--out", "{out}/captioner"),
          417, "2 shared CPU cores", ("{out}/captioner/",),

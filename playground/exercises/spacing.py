@@ -11,7 +11,7 @@ be picked at about equal image steps or its renders run out, leaves a step narro
 MIN_WIDTH as it is (a cut, named in the result), and keeps both ends.
 
 Pure functions of rendered images: `render_ts(ts) -> images` does the rendering. An image
-step is the mean absolute difference of RGB values (0..255), as lessons_eval measures it.
+step is the mean absolute difference of RGB values (0..255), as the evaluation's lessons section measures it.
 """
 from __future__ import annotations
 

@@ -1,0 +1,78 @@
+"""Bigger pictures: a panel upscaled by a learnt upscaler, with nearest and bicubic beside it.
+
+The learnt upscalers are the small convolutional files that AUTOMATIC1111's Extras tab and
+ComfyUI's "Upscale Image (using Model)" load: here through the same library they use,
+spandrel, which reads the architecture and scale off the tensors. The embedded model ships its
+own (models/tiny-world/upscaler, trained on the world's renders); a registry entry names its
+file (`upscaler:` in presets/models.yaml). Only .safetensors files are read, never pickles.
+
+An x2 network reaches x4 by running twice. The panel keeps its settings and records the
+upscale as AUTOMATIC1111 does (`Hires upscale`, `Hires upscaler` in the infotext).
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from PIL import Image
+
+METHODS = ("nearest", "bicubic", "model")  # the hires lesson's columns: what a learnt upscaler adds
+FACTORS = (1, 2, 4)  # 1: off (the shared settings' default)
+MAX_SIDE = 1024  # an upscaled picture's largest side: a portfolio print, not a poster
+
+
+def check_factor(factor) -> int:
+    if isinstance(factor, bool) or factor not in FACTORS:
+        raise ValueError(f"upscale factor must be one of {', '.join(map(str, FACTORS))}, got {factor!r}")
+    factor = int(factor)
+    return factor
+
+
+def check_size(image: Image.Image, factor: int) -> None:
+    if max(image.size) * factor > MAX_SIDE:
+        raise ValueError(f"upscale factor {factor} would make {image.width * factor} x {image.height * factor} "
+                         f"pixels; the largest side allowed is {MAX_SIDE}")
+
+
+@functools.lru_cache(maxsize=4)
+def load(path: str, device: str = "cpu"):
+    """The spandrel model descriptor of an upscaler file (cached: one load per file and device)."""
+    if Path(path).suffix != ".safetensors":
+        raise ValueError(f"upscaler weights must be a .safetensors file, got {Path(path).name}")
+    if not Path(path).is_file():
+        raise ValueError(f"upscaler file not found: {path}")
+    import spandrel
+
+    descriptor = spandrel.ModelLoader(device=device).load_from_file(path)
+    if not isinstance(descriptor, spandrel.ImageModelDescriptor) or descriptor.scale not in (2, 4):
+        raise ValueError(f"{Path(path).name} is not an x2 or x4 image upscaler spandrel can load")
+    return descriptor.eval()
+
+
+def name_of(path: str) -> str:
+    """The upscaler's name as the infotext gives it (A1111 writes the file's stem)."""
+    return Path(path).stem
+
+
+def resize(image: Image.Image, factor: int, method: str) -> Image.Image:
+    """Nearest or bicubic: the baselines a learnt upscaler is compared with."""
+    resample = {"nearest": Image.Resampling.NEAREST, "bicubic": Image.Resampling.BICUBIC}[method]
+    return image.convert("RGB").resize((image.width * factor, image.height * factor), resample)
+
+
+def run(descriptor, image: Image.Image, factor: int) -> Image.Image:
+    """The image through the network until it is `factor` times its size (x2 twice for x4)."""
+    import numpy as np
+    import torch
+
+    x = torch.from_numpy(np.asarray(image.convert("RGB"), np.float32) / 255.0).permute(2, 0, 1)[None]
+    x = x.to(descriptor.device, descriptor.dtype)
+    reached = 1
+    with torch.inference_mode():
+        while reached < factor:
+            x = descriptor(x).clamp(0, 1)
+            reached *= descriptor.scale
+    if reached != factor:  # an x4 network asked for x2: bring it back down with a good filter
+        x = torch.nn.functional.interpolate(x, scale_factor=factor / reached, mode="area")
+    array = (x[0].permute(1, 2, 0).float().cpu().numpy() * 255.0).round().clip(0, 255).astype("uint8")
+    return Image.fromarray(array)
