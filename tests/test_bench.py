@@ -1,5 +1,9 @@
 """The bench runs on the tiny pipeline and reports every figure it promises."""
+import pytest
+
 from tools import bench
+
+pytestmark = pytest.mark.integration  # the tiny random pipeline
 
 
 def test_bench_on_the_tiny_pipeline(capsys):

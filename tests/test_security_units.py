@@ -19,7 +19,7 @@ import types
 import gradio as gr
 import numpy as np
 import pytest
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from playground import infotext, uploads
 from playground.panels import Panel, read_params
@@ -27,18 +27,9 @@ from playground.ui import panels, restore, shared
 from playground.ui.sketch import checked_sketchpad
 from support import LOOKS_PER_CHARACTER, CountingText, count_settings_reads, forbid_text_layout
 from tools.fuzz_files import bomb_png
-from tools.limits_bench import LONG_PARAMETERS, SETTINGS_LINES, over_long_calls
+from tools.limits_bench import LONG_PARAMETERS, SETTINGS_LINES, over_long_calls, png_with
 
 A1111_REGEX = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')  # the old, backtracking one
-
-
-def png_with(**chunks) -> bytes:
-    info = PngImagePlugin.PngInfo()
-    for key, value in chunks.items():
-        info.add_text(key.replace("_", "-"), value)
-    buf = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(buf, "PNG", pnginfo=info)
-    return buf.getvalue()
 
 
 # ---------------------------------------------------------------- 1. text chunks

@@ -21,6 +21,7 @@ def test_sharpness_is_the_mean_absolute_laplacian():
     assert sharpness(stripes) == pytest.approx(2 * 110)  # each column: two neighbours differ by 110
 
 
+@pytest.mark.slow  # trains a decoder for a few steps
 def test_a_run_resumes_from_its_checkpoint_and_exports(tmp_path):
     cfg = td.DecoderConfig(scenes=16, batch=2, steps=2, adv_start=1, ckpt_every=1, eval_every=2, gen_every=10**6)
     first = td.train(cfg, tmp_path / "work")

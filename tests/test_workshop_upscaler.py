@@ -74,3 +74,6 @@ def test_a_smoke_run_checkpoints_resumes_and_exports(tmp_path):
     assert config["scale"] == 2 and config["steps"] == 6 and "--smoke" in config["training_command"]
     net = upscaler.load(out / upscaler.WEIGHTS)
     assert (net.num_feat, net.num_conv) == (ut.SMOKE["num_feat"], ut.SMOKE["num_conv"])
+    ut.main(["--work", str(work), "--export-from-checkpoint", "--out", str(tmp_path / "again")])
+    again = json.loads((tmp_path / "again" / "config.json").read_text())
+    assert again["training_command"] == config["training_command"]  # the run's, not the export's

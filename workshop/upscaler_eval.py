@@ -170,7 +170,8 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     net, n = upscaler.load(args.weights), 5 if args.quick else args.n
     clf = AttributeClassifier.load(device="cpu")
-    results, t0 = {"weights": relative(args.weights), "shape": {"num_feat": net.num_feat, "num_conv": net.num_conv}}, time.time()
+    results = {"weights": relative(args.weights), "shape": {"num_feat": net.num_feat, "num_conv": net.num_conv}}
+    t0 = time.time()
     sheet_pics = None
     for kind in [s for s in args.sets.split(",") if s]:
         print(f"upscaler_eval: {kind} ...", flush=True)

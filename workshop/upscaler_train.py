@@ -10,13 +10,11 @@ sample, not the mean, since generated latents are not exact encodings), the targ
 scene rendered at 256 px. They are made once, in chunks, into <work>/pairs-*.npz, so a
 restart reuses them. Loss: L1 plus L1 between Sobel gradients, so edges stay where the
 render has them (pixel art blocky) and do not appear where it has none (watercolour soft).
-Adam, warm-up then cosine, batches of random crops.
-
-Every --checkpoint-every steps the network, optimiser, step, seconds and random state go to
-<work>/ckpt.pt (atomically), and a new run with the same work folder resumes from it. Progress
-lines (step, loss, s/step, ETA) go to <work>/train.log, held-out figures to <work>/curve.jsonl.
-The model folder (--out) is written only at the end, or from the checkpoint with
---export-from-checkpoint.
+Adam, warm-up then cosine, batches of random crops. Every --checkpoint-every steps the network,
+optimiser, step, seconds and random state go to <work>/ckpt.pt (atomically); a new run with the
+same work folder resumes from it. Progress lines (step, loss, s/step, ETA) go to <work>/train.log,
+held-out figures to <work>/curve.jsonl. --out is written only at the end (or from the checkpoint
+with --export-from-checkpoint).
 """
 from __future__ import annotations
 
@@ -33,6 +31,7 @@ from workshop import upscaler
 from workshop.dataset import make_batch
 from workshop.model import MODEL_DIR, ROOT
 from workshop.render import render
+from workshop.train_decoder import sobel
 
 WORK = ROOT / ".scratch" / "upscaler"
 PAIR_SEED = 660_000  # make_batch seeds of the training pairs, apart from the other trainers' and the evaluation's
@@ -119,14 +118,6 @@ def pairs(cfg: UpscalerConfig, vae, work: Path, log) -> tuple[np.ndarray, np.nda
 
 
 # --- training ------------------------------------------------------------------------------
-def sobel(x):
-    import torch
-    import torch.nn.functional as F
-    k = torch.tensor([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]])
-    kernels = torch.stack([k, k.t()])[:, None].repeat(x.shape[1], 1, 1, 1)
-    return F.conv2d(x, kernels, padding=1, groups=x.shape[1])
-
-
 def energy(x, cell: int = 8):
     """Mean |4-neighbour Laplacian| of the grey image per cell x cell window."""
     import torch
@@ -201,7 +192,8 @@ def held_figures(net, low, high) -> dict:
     net.train()
     bicubic = np.stack([np.asarray(Image.fromarray(im).resize(high.shape[1:3], Image.Resampling.BICUBIC))
                         for im in low]).astype(np.float32)
-    return {"l1": round(float(np.abs(up - high).mean()), 3), "l1_bicubic": round(float(np.abs(bicubic - high).mean()), 3)}
+    return {"l1": round(float(np.abs(up - high).mean()), 3),
+            "l1_bicubic": round(float(np.abs(bicubic - high).mean()), 3)}
 
 
 def train(cfg: UpscalerConfig, work: Path = WORK, out: Path | None = None, model_dir: Path = MODEL_DIR,
@@ -232,7 +224,8 @@ def train(cfg: UpscalerConfig, work: Path = WORK, out: Path | None = None, model
         seconds = done_before + time.time() - start
         if step % cfg.log_every == 0 or step == cfg.steps:
             rate = (time.time() - start) / (step - state["step"])
-            log(f"step {step}/{cfg.steps} loss {loss.item():.4f} ({' '.join(f'{k} {v:.4f}' for k, v in parts.items())}) "
+            terms = " ".join(f"{k} {v:.4f}" for k, v in parts.items())
+            log(f"step {step}/{cfg.steps} loss {loss.item():.4f} ({terms}) "
                 f"lr {lr_at(step - 1, cfg):.2e} {rate:.3f} s/step ETA {rate * (cfg.steps - step) / 60:.1f} min")
         if step % cfg.eval_every == 0 or step == cfg.steps:
             row = {"step": step, "seconds": round(seconds), **held_figures(net, held_low, held_high)}
@@ -241,7 +234,7 @@ def train(cfg: UpscalerConfig, work: Path = WORK, out: Path | None = None, model
             log(f"held-out {json.dumps(row)}")
         if step % cfg.checkpoint_every == 0 or step == cfg.steps:
             save_checkpoint(work / "ckpt.pt", {"net": net.state_dict(), "opt": opt.state_dict(), "step": step,
-                                               "seconds": seconds, "gen": gen.get_state(),
+                                               "seconds": seconds, "gen": gen.get_state(), "command": command,
                                                "config": dataclasses.asdict(cfg)})
     if out is not None:
         log(f"exported to {export(work, out, command)}")
@@ -249,9 +242,11 @@ def train(cfg: UpscalerConfig, work: Path = WORK, out: Path | None = None, model
 
 
 def export(work: Path, out: Path, command: str = "") -> Path:
-    """The checkpoint's network as <out>/tiny-world-x2.safetensors (fp32) and config.json."""
+    """The checkpoint's network as <out>/tiny-world-x2.safetensors (fp32) and config.json, which
+    names the command of the run that wrote the checkpoint (else `command`)."""
     import torch
     saved = torch.load(work / "ckpt.pt", weights_only=False)
+    command = saved.get("command") or command
     net = upscaler.build(saved["config"]["num_feat"], saved["config"]["num_conv"])
     net.load_state_dict(saved["net"])
     out = Path(out)
@@ -263,8 +258,7 @@ def export(work: Path, out: Path, command: str = "") -> Path:
 
 def logger(path: Path):
     def log(text: str) -> None:
-        line = f"{time.strftime('%H:%M:%S')} [upscaler] {text}"
-        print(line, flush=True)
+        print(line := f"{time.strftime('%H:%M:%S')} [upscaler] {text}", flush=True)
         with open(path, "a") as f:
             f.write(line + "\n")
     return log
@@ -284,14 +278,14 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     command = "python -m workshop.upscaler_train " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.export_from_checkpoint:
-        if args.out is None:
-            raise SystemExit("--export-from-checkpoint needs --out")
-        print(f"[upscaler] exported to {export(args.work, args.out, command)}")
+        out = args.out or p.error("--export-from-checkpoint needs --out")
+        print(f"[upscaler] exported to {export(args.work, out)}")
         return
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(UpscalerConfig) if getattr(args, f.name) is not None}
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(UpscalerConfig)
+             if getattr(args, f.name) is not None}
     cfg = UpscalerConfig(**{**(SMOKE if args.smoke else {}), **given})
     train(cfg, args.work, args.out, args.model, command)
 
