@@ -81,6 +81,9 @@ def to_infotext(params: dict) -> str:
         pairs.append(("Model", params["model"]))
     if params.get("strength") is not None:
         pairs.append(("Denoising strength", params["strength"]))
+    for key, name in (("hires_upscale", "Hires upscale"), ("hires_upscaler", "Hires upscaler")):
+        if params.get(key) is not None:  # A1111's hires fix: Size stays the first pass's
+            pairs.append((name, params[key]))
     if params.get("detector") or params.get("controlnet_conditioning_scale") is not None:
         # The sd-webui-controlnet extension's shape: one quoted "Module: x, Weight: y" unit.
         unit = []
@@ -204,7 +207,8 @@ def parse_infotext(text: str) -> dict:
     if in_negative:
         out["negative_prompt"] = "\n".join(negative).strip()
     casts = {"Steps": ("num_inference_steps", int), "CFG scale": ("guidance_scale", float),
-             "Seed": ("seed", int), "Denoising strength": ("strength", float)}
+             "Seed": ("seed", int), "Denoising strength": ("strength", float),
+             "Hires upscale": ("hires_upscale", float)}
     extra = {}
     for key, value in settings.items():
         if key in casts:
@@ -215,8 +219,8 @@ def parse_infotext(text: str) -> dict:
         elif key == "Size" and _SIZE_RE.match(value):
             w, h = _SIZE_RE.match(value).groups()
             out["width"], out["height"] = int(w), int(h)
-        elif key == "Model":
-            out["model"] = value
+        elif key in ("Model", "Hires upscaler"):
+            out["model" if key == "Model" else "hires_upscaler"] = value
         elif key.startswith("ControlNet") and "controlnet_conditioning_scale" not in out:
             unit = {k.strip(): v.strip() for k, v in settings_pairs(value)}
             if unit.get("Module"):

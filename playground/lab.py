@@ -15,7 +15,7 @@ from typing import Any, Sequence, Unpack
 
 from PIL import Image
 
-from playground import prior
+from playground import prior, upscale as _upscale
 from playground.detectors import DETECTORS, check_detector
 from playground.exercises import common, generate
 from playground.lessons.conditioning import ConditioningLessons
@@ -192,6 +192,28 @@ class Lab(PromptLessons, SamplerLessons, ConditioningLessons, InsideLessons):
         return prior.compare(prompt, panels)
 
     # ------------------------------------------------------------------ output
+    def upscale(self, panel: Panel, factor: int = 2, method: str = "model") -> Panel:
+        """The panel `factor` times bigger (2 or 4; 1 gives it back): through the model's learnt
+        upscaler ("model", the registry's `upscaler`), or "bicubic" / "nearest" to compare.
+        The settings are kept and the upscale recorded as AUTOMATIC1111 writes it."""
+        factor = _upscale.check_factor(factor)
+        if method not in _upscale.METHODS:
+            raise ValueError(f"method must be one of {', '.join(_upscale.METHODS)}, got {method!r}")
+        if factor == 1:
+            return panel
+        _upscale.check_size(panel.image, factor)
+        if method == "model":
+            path = _upscale.upscaler_file(self.manager.spec)
+            image, name = _upscale.run(_upscale.load(path, self.device), panel.image, factor), _upscale.name_of(path)
+        else:
+            image, name = _upscale.resize(panel.image, factor, method), method
+        params = dict(panel.params, hires_upscale=factor, hires_upscaler=name)
+        return Panel(image, f"{panel.caption} · x{factor} {name}", params)
+
+    def upscaled(self, factor: int) -> "_upscale.Upscaled":
+        """This Lab with every panel it returns upscaled `factor` times (Lab.upscale, "model")."""
+        return _upscale.Upscaled(self, factor)
+
     @staticmethod
     def compose(panels: Sequence[Panel], title: str | None = None, statement: str | None = None,
                 columns: int | None = None, row_labels: Sequence[str] | None = None,

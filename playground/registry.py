@@ -55,6 +55,7 @@ class ModelSpec:
     controlnet_fp16_variant: bool = False
     gpu_step_seconds: float = 0.05   # one image, one denoising step, at `size`, fp16
     gpu_image_seconds: float = 0.05  # one image's text encoding, VAE decode and safety check
+    upscaler: dict = field(default_factory=dict)  # {"file", "repo" (hub)}: a learnt upscaler (playground.upscale)
 
     def __post_init__(self) -> None:
         if self.family not in TASK_CLASSES:
@@ -81,7 +82,7 @@ def load_registry(path: str | Path) -> tuple[dict[str, ModelSpec], str]:
         if unknown:
             raise ValueError(f"{path}: model {entry.get('id')!r} has unknown keys {sorted(unknown)}")
         entry = dict(entry, controlnets=dict(entry.get("controlnets") or {}),
-                     components=tuple(entry.get("components") or ()))
+                     components=tuple(entry.get("components") or ()), upscaler=dict(entry.get("upscaler") or {}))
         if entry.get("path"):
             entry["path"] = str((root / entry["path"]).resolve())
         registry[entry["id"]] = ModelSpec(**entry)
@@ -109,25 +110,22 @@ def spec_for_folder(folder: Path) -> ModelSpec:
     """A spec read from a folder's own files: pipeline class, UNet sample size, ControlNets beside it."""
     import json
 
-    index = json.loads((folder / "model_index.json").read_text())
-    family = "sdxl" if "XL" in index.get("_class_name", "") else "sd1.x"
+    def config(name: str) -> dict:
+        return json.loads((folder / name).read_text()) if (folder / name).is_file() else {}
+    family = "sdxl" if "XL" in config("model_index.json").get("_class_name", "") else "sd1.x"
     # No text encoder in the folder means the embedded layout (encoder from its PyPI package).
-    if not (folder / "text_encoder").is_dir():
-        family = "embedded"
-    unet = json.loads((folder / "unet" / "config.json").read_text()) if (folder / "unet" / "config.json").is_file() else {}
-    vae_blocks = 4
-    if (folder / "vae" / "config.json").is_file():
-        vae_blocks = len(json.loads((folder / "vae" / "config.json").read_text()).get("block_out_channels", [0] * 4))
-    size = int(unet.get("sample_size", 64)) * 2 ** (vae_blocks - 1)
+    family = family if (folder / "text_encoder").is_dir() else "embedded"
+    vae_blocks = len(config("vae/config.json").get("block_out_channels", [0] * 4))
+    size = int(config("unet/config.json").get("sample_size", 64)) * 2 ** (vae_blocks - 1)
     nets = {p.name.split("-", 1)[1]: p.name for p in folder.glob("controlnet-*") if p.is_dir()}
     return ModelSpec(id=str(folder.resolve()), family=family, label=folder.name, path=str(folder.resolve()),
                      size=size, max_size=2 * size, steps=20, guidance=2.0 if family == "embedded" else 7.5,
-                     scheduler="DDIM", max_batch=16 if size <= 256 else 8, controlnets=nets)
+                     scheduler="DDIM", max_batch=16 if size <= 256 else 8, controlnets=nets,
+                     upscaler={"file": f"upscaler/{p.name}" for p in sorted(folder.glob("upscaler/*.safetensors"))[:1]})
 
 
 def spec_for_pipeline(pipe, model: str, controlnets: dict | None, spec_fields: dict) -> ModelSpec:
-    """A spec read off a built pipeline; the given ControlNets are listed so detectors are
-    offered (they never load from a source)."""
+    """A spec read off a built pipeline; the given ControlNets are listed (they never load)."""
     family = "sdxl" if hasattr(pipe, "text_encoder_2") else "sd1.x"
     size = pipe.unet.config.sample_size * pipe.vae_scale_factor
     fields = dict(id=model, family=family, size=size, max_size=2 * size, label=model,
@@ -193,6 +191,8 @@ def hub_repos(registry: dict[str, ModelSpec], fp16: bool = True) -> dict[str, li
         for detector, repo in spec.controlnets.items():
             repos[repo] = controlnet_files(fp16 and spec.fp16_variant and spec.controlnet_fp16_variant)
             annotators += [f for f in ANNOTATOR_FILES.get(detector, ()) if f not in annotators]
+        if spec.upscaler.get("repo"):
+            repos[spec.upscaler["repo"]] = [spec.upscaler["file"]]
     if annotators:
         repos[ANNOTATOR_REPO] = annotators
     return repos
@@ -258,7 +258,7 @@ def check_local_weights(spec: ModelSpec) -> str:
 # ---------------------------------------------------------------------- hardware
 # A hub model in fp32 on a CPU Space: SDXL-Turbo alone is some 14 GB against cpu-basic's 16 GB,
 # and one image takes minutes. PLAYGROUND_HUB_ON_CPU=1 allows it anyway (a bigger CPU Space).
-def on_space() -> bool:
+def on_space() -> bool:  # a Hugging Face Space sets SPACE_ID
     return bool(os.environ.get("SPACE_ID"))
 
 
@@ -286,9 +286,9 @@ def check_runnable(spec: ModelSpec) -> None:
 
 # ZeroGPU's spaces.GPU(duration=...): the default 60 s is too short for a 64-image grid and too
 # long (quota) for one Turbo image. A call costs a set-up plus work in images x steps.
-GPU_CALL_SECONDS = 10.0
-GPU_MARGIN = 1.5          # the registry's costs are typical, not worst-case
-GPU_MAX_SECONDS = 300     # a request beyond this is refused by the cost cap long before
+# GPU_MARGIN: the registry's costs are typical, not worst-case; a request beyond GPU_MAX_SECONDS
+# is refused by the cost cap long before.
+GPU_CALL_SECONDS, GPU_MARGIN, GPU_MAX_SECONDS = 10.0, 1.5, 300
 
 
 def gpu_duration(spec: ModelSpec, images: int, steps: int, width: int | None = None,

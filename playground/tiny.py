@@ -116,3 +116,28 @@ def tiny_pipeline(family: str = "sd1.x", dtype=None, seed: int = 0):
     else:
         raise ValueError(f"family must be 'sd1.x' or 'sdxl', got {family!r}")
     return pipe.to(dtype=dtype or torch.float32)
+
+
+def tiny_upscaler(path, num_feat: int = 8, num_conv: int = 2, scale: int = 2, seed: int = 0):
+    """A random-weight Real-ESRGAN Compact (SRVGGNetCompact) file at `path`, in the original's
+    key layout (body.0 conv, body.1 PReLU, num_conv conv + PReLU pairs, the last conv to
+    3 x scale^2 channels), so spandrel loads it as the real ones: tests of the upscaler path."""
+    from pathlib import Path
+
+    import torch
+    from safetensors.torch import save_file
+
+    gen = torch.Generator().manual_seed(seed)
+    state, index, channels = {}, 0, 3
+    for conv in range(num_conv + 2):
+        last = conv == num_conv + 1
+        out = 3 * scale * scale if last else num_feat
+        state[f"body.{index}.weight"] = torch.randn(out, channels, 3, 3, generator=gen) * 0.05
+        state[f"body.{index}.bias"] = torch.zeros(out)
+        index, channels = index + 1, out
+        if not last:  # every conv but the last is followed by its PReLU
+            state[f"body.{index}.weight"] = torch.full((num_feat,), 0.25)
+            index += 1
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(path))
+    return Path(path)

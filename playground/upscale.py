@@ -16,6 +16,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from playground.panels import Panel
+from playground.registry import ModelSpec, check_hub
+
 METHODS = ("nearest", "bicubic", "model")  # the hires lesson's columns: what a learnt upscaler adds
 FACTORS = (1, 2, 4)  # 1: off (the shared settings' default)
 MAX_SIDE = 1024  # an upscaled picture's largest side: a portfolio print, not a poster
@@ -34,6 +37,21 @@ def check_size(image: Image.Image, factor: int) -> None:
                          f"pixels; the largest side allowed is {MAX_SIDE}")
 
 
+def upscaler_file(spec: ModelSpec) -> str:
+    """The model's upscaler file: in its folder (local models) or from the hub cache, offline
+    only when every byte is cached (a HubUnavailableError says what is missing)."""
+    entry = spec.upscaler
+    if not entry.get("file"):
+        raise ValueError(f"upscaler: model {spec.id} names none (presets/models.yaml `upscaler:`); "
+                         "nearest and bicubic still work")
+    if spec.path or Path(entry["file"]).is_absolute():  # a local model's, or a file given outright
+        return str(Path(spec.path or "/") / entry["file"])
+    from huggingface_hub import hf_hub_download
+
+    local_only = check_hub(entry["repo"], entry["file"])
+    return hf_hub_download(entry["repo"], entry["file"], local_files_only=local_only)
+
+
 @functools.lru_cache(maxsize=4)
 def load(path: str, device: str = "cpu"):
     """The spandrel model descriptor of an upscaler file (cached: one load per file and device)."""
@@ -43,7 +61,10 @@ def load(path: str, device: str = "cpu"):
         raise ValueError(f"upscaler file not found: {path}")
     import spandrel
 
-    descriptor = spandrel.ModelLoader(device=device).load_from_file(path)
+    try:
+        descriptor = spandrel.ModelLoader(device=device).load_from_file(path)
+    except spandrel.UnsupportedModelError:  # no architecture spandrel knows: not an Exception the UI shows
+        descriptor = None
     if not isinstance(descriptor, spandrel.ImageModelDescriptor) or descriptor.scale not in (2, 4):
         raise ValueError(f"{Path(path).name} is not an x2 or x4 image upscaler spandrel can load")
     return descriptor.eval()
@@ -76,3 +97,32 @@ def run(descriptor, image: Image.Image, factor: int) -> Image.Image:
         x = torch.nn.functional.interpolate(x, scale_factor=factor / reached, mode="area")
     array = (x[0].permute(1, 2, 0).float().cpu().numpy() * 255.0).round().clip(0, 255).astype("uint8")
     return Image.fromarray(array)
+
+
+class Upscaled:
+    """A Lab whose every panel comes back `factor` times bigger, through its learnt upscaler:
+    the shared "Upscale results" setting, for every tab at once. What a method measures (SSIM,
+    shares, distances) it measures at the model's size, before the upscale; results that are
+    not panels pass through as they are."""
+
+    AS_IS = {"upscale", "upscaled", "hires", "prior", "compose", "control_map"}
+
+    def __init__(self, lab, factor: int):
+        self.lab, self.factor = lab, check_factor(factor)
+
+    def __getattr__(self, name: str):
+        attr = getattr(self.lab, name)
+        if not callable(attr) or name in self.AS_IS or name.startswith("_"):
+            return attr
+
+        @functools.wraps(attr)
+        def bigger(*args, **kwargs):
+            return self._bigger(attr(*args, **kwargs))
+        return bigger
+
+    def _bigger(self, result):
+        if isinstance(result, Panel):
+            return self.lab.upscale(result, self.factor)
+        if isinstance(result, list) and result and all(isinstance(p, Panel) for p in result):
+            result[:] = [self.lab.upscale(p, self.factor) for p in result]  # in place: keeps a grid's labels
+        return result

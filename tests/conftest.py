@@ -8,6 +8,8 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
+from pathlib import Path  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -19,13 +21,17 @@ PIXEL_TOLERANCE = 3
 
 
 def build_tiny_lab(family: str):
+    import tempfile
+
     from playground.lab import Lab
-    from playground.tiny import tiny_controlnet, tiny_pipeline
+    from playground.tiny import tiny_controlnet, tiny_pipeline, tiny_upscaler
 
     pipe = tiny_pipeline(family)
     nets = {"canny": tiny_controlnet(pipe.unet, seed=1), "scribble": tiny_controlnet(pipe.unet, seed=2)}
+    upscaler = tiny_upscaler(Path(tempfile.mkdtemp(prefix="tiny-upscaler-")) / f"tiny-{family}-x2.safetensors")
     lab = Lab(pipeline=pipe, model=f"tiny-{family}",
-              pipeline_options=dict(controlnets=nets, steps=TINY_STEPS, guidance=5.0, scheduler="DDIM"))
+              pipeline_options=dict(controlnets=nets, steps=TINY_STEPS, guidance=5.0, scheduler="DDIM",
+                                    upscaler={"file": str(upscaler)}))
     lab.progress = False
     return lab
 

@@ -3,12 +3,13 @@
 Each repo is laid out as huggingface_hub caches it (models--org--name/snapshots/<rev>/, refs/main),
 with the real repo's pipeline, model and tokenizer classes and its real scheduler and image
 processor configs, only tiny: SD 1.5 with its safety checker and feature extractor, SD-Turbo,
-SDXL-Turbo with two text encoders, every ControlNet, and the lllyasviel/Annotators files
-controlnet-aux reads for depth and OpenPose. A repo holds exactly the files `registry.hub_repos`
-names (the Space's preload list), fp32 and, where the real repo has them, fp16: a test that loads
-from it proves that list is enough. The fp16 files hold the fp32 weights negated, so a test can
-tell which file a load read. The annotator weights have the real networks' shapes with one value
-per output channel (stride-0 tensors: KB on disk), so controlnet-aux's own loading code runs.
+SDXL-Turbo with two text encoders, every ControlNet, the upscaler (hub_upscaler.py), and the
+lllyasviel/Annotators files controlnet-aux reads for depth and OpenPose. A repo holds exactly the
+files `registry.hub_repos` names (the Space's preload list), fp32 and, where the real repo has them,
+fp16: a test that loads from it proves that list is enough. The fp16 files hold the fp32 weights
+negated, so a test can tell which file a load read. The annotator weights have the real networks'
+shapes with one value per output channel (stride-0 tensors: KB on disk), so controlnet-aux's own
+loading code runs.
 
 In tests/, not playground/: a Space never needs it. By hand (an offline try of the hub path):
 `python tests/hub_fixture.py /tmp/hf`, then `HF_HUB_OFFLINE=1 HF_HUB_CACHE=/tmp/hf python app.py`.
@@ -32,6 +33,7 @@ from playground import detectors  # noqa: E402
 from playground.params import PRESETS_DIR  # noqa: E402
 from playground.registry import ANNOTATOR_FILES, ANNOTATOR_REPO, hub_repos, load_registry, variant_name  # noqa: E402
 from playground.tiny import TINY_MAX_TOKENS, tiny_tokenizer  # noqa: E402
+from hub_upscaler import write_upscalers  # noqa: E402  (tests/, beside this file)
 
 # The real repos' scheduler configs (the keys that change behaviour: spacing, offsets, betas).
 _BETAS = dict(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000,
@@ -145,8 +147,7 @@ def snapshot(cache: Path, repo: str) -> Path:
     folder = cache / f"models--{repo.replace('/', '--')}"
     (folder / "refs").mkdir(parents=True, exist_ok=True)
     (folder / "refs" / "main").write_text(rev)
-    path = folder / "snapshots" / rev
-    path.mkdir(parents=True, exist_ok=True)
+    (path := folder / "snapshots" / rev).mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -216,8 +217,7 @@ def write_annotators(cache: Path) -> Path:
     """lllyasviel/Annotators' depth and OpenPose weights: real shapes, one value per output channel."""
     import torch
 
-    path = snapshot(cache, ANNOTATOR_REPO)
-    gen = torch.Generator().manual_seed(0)
+    path, gen = snapshot(cache, ANNOTATOR_REPO), torch.Generator().manual_seed(0)
     for detector in ANNOTATOR_FILES:
         for name, state in _annotator_state(detector).items():
             tensors = {}
@@ -233,12 +233,12 @@ def build_cache(cache: Path) -> Path:
     """Every hub repo of the registry in `cache`, holding exactly the files the registry names."""
     registry, _ = load_registry(PRESETS_DIR / "models.yaml")
     for i, spec in enumerate(s for s in registry.values() if not s.path):
-        pipe = tiny_hub_pipeline(spec, seed=i)
-        write_pipeline(cache, spec, pipe)
+        write_pipeline(cache, spec, pipe := tiny_hub_pipeline(spec, seed=i))
         for j, repo in enumerate(spec.controlnets.values()):
             _save_module(tiny_hub_controlnet(pipe.unet, seed=10 * i + j), snapshot(cache, repo),
                          spec.fp16_variant and spec.controlnet_fp16_variant)
     write_annotators(cache)
+    write_upscalers(cache, registry, snapshot)
     _prune(cache, registry)
     return cache
 

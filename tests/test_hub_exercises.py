@@ -12,6 +12,7 @@ import pytest
 from hub_fixture import pointing_at, session_cache
 from PIL import Image
 
+from playground import upscale
 from playground.exercises.common import steps_for_strength
 from playground.lab import Lab
 from playground.panels import Panel
@@ -84,6 +85,43 @@ def test_controlnet_runs_for_every_detector_of_every_entry(labs, photo, model, d
     result = lab.controlnet(photo, "a red car", detector=detector, scales=(0.5, 1.0), seed=1, **S)
     check_panels(result, model, count=2)
     assert result.control_map.image.size == (64, 64) and result[0].params["detector"] == detector
+
+
+HUB = [m for m, spec in REGISTRY.items() if not spec.path]
+
+
+@pytest.mark.parametrize("model", HUB)
+def test_the_learnt_upscaler_runs_on_every_hub_model(labs, model):
+    # the registry's Phips/2xParimgCompact (the fixture's tiny Real-ESRGAN Compact x2) from the cache
+    lab = labs(model)
+    panel = lab.generate("a red car", seed=1, **S)
+    big = lab.upscale(panel, 2)
+    assert big.image.size == (128, 128) and big.caption == f"{panel.caption} · x2 2xParimgCompact"
+    assert big.params == dict(panel.params, hires_upscale=2, hires_upscaler="2xParimgCompact")
+    net = upscale.load(upscale.upscaler_file(REGISTRY[model]), lab.device).model
+    widths = []
+    hook = net.register_forward_hook(lambda module, args, out: widths.append(args[0].shape[-1]))
+    try:
+        bigger = lab.upscale(panel, 4)
+    finally:
+        hook.remove()
+    assert widths == [64, 128] and bigger.image.size == (256, 256)  # the x2 net twice
+    assert bigger.caption.endswith("x4 2xParimgCompact") and bigger.params["hires_upscale"] == 4
+    assert lab.upscale(panel, 1) is panel
+
+
+@pytest.mark.parametrize("method", ["bicubic", "nearest"])
+def test_bicubic_and_nearest_need_no_upscaler_file(labs, monkeypatch, method):
+    lab = labs(HUB[0])
+    panel = lab.generate("a red car", seed=1, **S)
+
+    def no_file(*args):
+        raise AssertionError("bicubic and nearest read no upscaler file")
+    monkeypatch.setattr(upscale, "upscaler_file", no_file)
+    monkeypatch.setattr(upscale, "load", no_file)
+    big = lab.upscale(panel, 4, method)
+    assert big.image.size == (256, 256) and big.caption.endswith(f"x4 {method}")
+    assert big.params["hires_upscaler"] == method and big.params["hires_upscale"] == 4
 
 
 def test_the_registry_pairs_detectors_as_documented(labs):

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 import torch
 from hub_fixture import partial_copy, pointing_at, session_cache, snapshot
+from PIL import Image
 from safetensors.torch import load_file
 
-from playground import detectors
+from playground import detectors, upscale
 from playground.exercises import controlnet as controlnet_exercise
 from playground.lab import Lab
+from playground.panels import Panel
 from playground.params import PRESETS_DIR
 from playground.registry import ANNOTATOR_REPO, HubUnavailableError, hub_repos, load_registry
 
@@ -105,6 +107,25 @@ def test_a_missing_controlnet_is_named(hub_cache, tmp_path, photo):
         half = Lab(model=XL, device="cpu", dtype=torch.float16).manager
         with pytest.raises(HubUnavailableError, match=r"controlnet-depth-sdxl-1.0: the fp16 variant missing"):
             half.controlnet_model("depth")
+
+
+def test_a_missing_upscaler_is_named_before_anything_loads(hub_cache, tmp_path, monkeypatch):
+    import huggingface_hub
+
+    repo, file = REGISTRY[SD15].upscaler["repo"], REGISTRY[SD15].upscaler["file"]
+    assert (repo, file) == ("Phips/2xParimgCompact", "2xParimgCompact.safetensors")
+    reads = []
+    monkeypatch.setattr(upscale, "load", lambda *args: reads.append(args))  # spandrel: not reached
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", lambda *args, **kwargs: reads.append(args))
+    with pointing_at(without(hub_cache, tmp_path, (repo, file))):
+        lab = Lab(model=SD15, device="cpu")  # the pipeline's files are all there
+        panel = Panel(Image.new("RGB", (64, 64), "gray"), "seed 1", {"model": SD15, "seed": 1})
+        with pytest.raises(HubUnavailableError, match=r"^model Phips/2xParimgCompact: files missing from the local "
+                                                      r"cache \(2xParimgCompact.safetensors\) and the Hugging Face "
+                                                      r"Hub is unreachable \(HF_HUB_OFFLINE=1\)"):
+            lab.upscale(panel, 2)
+        assert not reads and not lab.loaded  # neither the upscaler nor the pipeline was read
+        assert lab.upscale(panel, 2, "bicubic").image.size == (128, 128)  # the plain filters still work
 
 
 @pytest.mark.parametrize("detector, missing", [("depth", "dpt_hybrid-midas-501f0c75.pt"),

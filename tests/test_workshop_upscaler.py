@@ -77,3 +77,16 @@ def test_a_smoke_run_checkpoints_resumes_and_exports(tmp_path):
     ut.main(["--work", str(work), "--export-from-checkpoint", "--out", str(tmp_path / "again")])
     again = json.loads((tmp_path / "again" / "config.json").read_text())
     assert again["training_command"] == config["training_command"]  # the run's, not the export's
+
+
+def test_the_contact_sheet_shows_four_labelled_columns_per_row(tmp_path):
+    from PIL import Image
+
+    from workshop.upscaler_eval import contact_sheet
+    rng = np.random.default_rng(3)
+    small = rng.integers(0, 256, (3, 128, 128, 3), dtype=np.uint8)
+    big = {k: rng.integers(0, 256, (3, 256, 256, 3), dtype=np.uint8) for k in ("bicubic", "upscaler", "render")}
+    sheet = Image.open(contact_sheet({"input": small, **big}, tmp_path / "sheet.png"))
+    assert sheet.size == (4 * 260 + 4, 18 + 3 * 260 + 4)
+    cell = np.asarray(sheet)[18:18 + 256, 4 + 2 * 260:4 + 2 * 260 + 256]  # row 1, the upscaler's column
+    assert np.array_equal(cell, big["upscaler"][0])

@@ -164,7 +164,7 @@ def main(argv=None) -> int:
     p.add_argument("--sets", default="generated,renders")
     p.add_argument("--quick", action="store_true", help="5 scenes per set: a smoke test")
     p.add_argument("--out", type=Path, default=None, help="write every figure to this JSON")
-    p.add_argument("--sheet", type=Path, default=None, help="contact sheet PNG of the generated set (else the first)")
+    p.add_argument("--sheet", type=Path, default=None, help="contact sheet PNG: 4 rows of each set, in --sets order")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for generating and measuring")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -172,16 +172,17 @@ def main(argv=None) -> int:
     clf = AttributeClassifier.load(device="cpu")
     results = {"weights": relative(args.weights), "shape": {"num_feat": net.num_feat, "num_conv": net.num_conv}}
     t0 = time.time()
-    sheet_pics = None
+    sheet_pics = []
     for kind in [s for s in args.sets.split(",") if s]:
         print(f"upscaler_eval: {kind} ...", flush=True)
         results[kind], pics = run_set(kind, net, clf, n, args.model)
-        sheet_pics = sheet_pics or pics
+        sheet_pics.append({k: v[:4] for k, v in pics.items()})  # 4 rows of each set on the sheet
     results["seconds_per_image"] = timings(net)
     results["seconds"] = round(time.time() - t0, 1)
     print_summary(results)
     if args.sheet and sheet_pics:
-        print(f"contact sheet: {contact_sheet(sheet_pics, args.sheet)}")
+        rows = {k: np.concatenate([p[k] for p in sheet_pics]) for k in sheet_pics[0]}
+        print(f"contact sheet: {contact_sheet(rows, args.sheet)}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1, default=float) + "\n")

@@ -40,16 +40,16 @@ HELD_SEED = 987_654 + 77  # a few held-out pairs for the curve (eval_sections.HE
 
 @dataclasses.dataclass(frozen=True)
 class UpscalerConfig:
-    scenes: int = 3000        # pairs: 0.7 GB in memory; crops of 48 px make ~17 M distinct windows
+    scenes: int = 3000        # pairs: 0.7 GB in memory; crops of 48 px make ~20 M distinct windows
     chunk: int = 250          # pairs per cache file: a killed run loses at most one chunk of work
-    sample_share: float = 0.5 # inputs decoded from a posterior sample, not the mean
+    sample_share: float = 0.5  # inputs decoded from a posterior sample, not the mean
     num_feat: int = upscaler.NUM_FEAT
     num_conv: int = upscaler.NUM_CONV
     batch: int = 16
     crop: int = 48            # input px; the target crop is twice that
     lr: float = 1e-3
     warmup: int = 100
-    steps: int = 8000          # ~55 min of one thread at 0.35-0.45 s a step
+    steps: int = 12000        # 50-80 min of one thread: 0.25 s a step alone, 0.4 beside other jobs
     edge_weight: float = 0.5
     # Texture energy: L1 between 8 px averages of |Laplacian| (the sharpness measure, locally),
     # meant to ask for photo grain (random, so L1 draws none) without its exact pixels. Off:

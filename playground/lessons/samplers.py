@@ -1,4 +1,4 @@
-"""Samplers: the knobs of the sampler and the noise it starts from (lessons 5 and 10).
+"""Samplers: the knobs of the sampler and the noise it starts from (lessons 5, 10 and 13).
 
 Lab's methods for this group of lessons: Lab inherits them. Each takes its own arguments and
 the shared settings (negative_prompt, num_inference_steps, guidance_scale, scheduler, width,
@@ -10,7 +10,7 @@ from typing import Any, Sequence, Unpack
 
 from PIL import Image
 
-from playground.exercises import interpolate, triptych
+from playground.exercises import hires, interpolate, triptych
 from playground.panels import Panel
 from playground.params import Settings
 
@@ -44,6 +44,13 @@ class SamplerLessons:
         return interpolate.interpolate(self.manager, self._params(prompt, seed, **settings), variation_seed,
                                        [strength], "slerp")[0]
 
+
+    def hires(self, prompt: str, seed: int | None = None, factor: int = 2, strength: float = 0.3,
+              **settings: Unpack[Settings]) -> list[Panel]:
+        """The seed made `factor` (2 or 4) times bigger four ways: nearest, bicubic, the model's
+        learnt upscaler (the registry's `upscaler`), and AUTOMATIC1111's hires fix (the
+        upscaler's picture through image-to-image at `strength`, at the bigger size)."""
+        return hires.hires(self.manager, self._params(prompt, seed, **settings), factor, strength)
 
 def _two_seeds(seeds) -> tuple[int, int]:
     seeds = list(seeds)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable
 
-from playground.ui import (attention, bandit, captions, controlnet, denoising, img2img, inpaint, interpolate,
-                           negation, portfolio, prompt_styles, seed_grid, triptych, xy_grid)
+from playground.ui import (attention, bandit, captions, controlnet, denoising, hires, img2img, inpaint,
+                           interpolate, negation, portfolio, prompt_styles, seed_grid, triptych, xy_grid)
 
 # The course's groups, in its order (docs/lessons.md).
 GROUPS = ("Prompts", "Samplers", "Conditioning", "Inside the model", "Portfolio")
@@ -145,6 +145,12 @@ EXERCISES = (
                                                                        prompt_b="a cat", **s),
                            lambda lab, img, mask, **s: [lab.variation("a red car", seed=1, variation_seed=2,
                                                                       strength=0.3, **s)])),
+    Exercise("hires", "Bigger pictures", 13, "Samplers", "one seed made 2 or 4 times bigger four ways: nearest, "
+             "bicubic, the model's learnt upscaler, and the hires fix (that picture repainted by image-to-image at a "
+             "low strength)", "hires", hires,
+             (Endpoint("hires", "prompt, seed, factor (2 or 4), strength of the hires fix (0.05 to 0.8)",
+                       ("a pixel art house", 5, 2, 0.3), 4),),
+             lab_examples=(lambda lab, img, mask, **s: lab.hires("a red car", seed=1, factor=2, strength=0.3, **s),)),
     Exercise("negation", "Negation", 8, "Prompts", "the prompt, the prompt with \"no <thing>\" written in, and "
              "<thing> as the negative prompt, on one seed; with the embedded model, how often each shows the thing "
              "over many seeds", "negation", negation,

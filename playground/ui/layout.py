@@ -19,7 +19,7 @@ from playground.ui.keep import make_token_widgets, wire_reopen
 from playground.ui.panels import panels_gallery, portfolio_badge
 from playground.ui.restore import wire_restore
 from playground.ui.shared import CSS, Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event, core_errors
-from playground.ui.values import slider
+from playground.ui.values import UPSCALE_CHOICES, slider
 
 # Sessions held in memory at most (gradio's default is 10 000, each a copy of the page's config):
 # a class with a few tabs each, plus API clients; the least recently used go first.
@@ -77,12 +77,23 @@ def build_header(labs: Labs, shared: Shared) -> None:
             shared.width = gr.Slider(size["min"], d["max_size"], value=d["width"], step=size["step"], label="Width")
             shared.height = gr.Slider(size["min"], d["max_size"], value=d["height"], step=size["step"],
                                       label="Height")
+        # Off by default: the lessons are about the model's own pictures; on, every tab's panels
+        # (and what goes to the portfolio) come back bigger through the model's learnt upscaler.
+        shared.upscale = gr.Radio(list(UPSCALE_CHOICES), value="Off", label="Upscale results",
+                                  info="every tab's panels, through the model's learnt upscaler (the Hires lesson shows how)")
     advanced = [shared.num_inference_steps, shared.guidance_scale, shared.scheduler, shared.width, shared.height]
     picked = cheap_event(shared.model.input, lambda model: model_settings(labs, model), shared.model, advanced,
                          api_name="model_defaults")
     # then the model itself, outside the GPU wrapper (API clients: each call loads its model first)
     picked.then(core_errors(partial(load_model, labs)), shared.model, None, api_name="model_load",
                 api_visibility="private", concurrency_id=MODEL_QUEUE, show_progress="minimal")
+
+
+def about_text(preset: dict, defaults: dict) -> str:
+    """A tab's About text with its preset's values filled in ({strength}, {size}: the model's
+    width), so the numbers it quotes are the ones the tab starts from."""
+    values = {k: v for k, v in preset.items() if not isinstance(v, (dict, list))}
+    return preset["about"].format(**values, size=defaults["width"])
 
 
 def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None = None) -> gr.Blocks:
@@ -110,7 +121,7 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
             for ex in EXERCISES:
                 with gr.Tab(ex.title, id=ex.id):
                     with gr.Accordion("About this lesson", open=False):
-                        gr.Markdown(load_preset(ex.id)["about"])
+                        gr.Markdown(about_text(load_preset(ex.id), labs.lab.defaults()))
                     widgets = ex.tab.build_tab(labs, shared, ex)
                 if ex.restores != (widgets is not None):
                     raise RuntimeError(f"exercise {ex.id}: restores={ex.restores} but its tab returned {widgets!r}")

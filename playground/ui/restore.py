@@ -15,7 +15,7 @@ from playground.params import (PROMPT_MAX_CHARS, SCHEDULERS, SEED_MAX, Generatio
                                check_prompt)
 from playground.uploads import load_image
 from playground.ui.shared import SETTINGS, Shared, cheap_event, warning
-from playground.ui.values import as_float, as_int
+from playground.ui.values import UPSCALE_CHOICES, as_float, as_int, upscale_value
 
 _INTS, _FLOATS = ("seed", "num_inference_steps", "width", "height"), ("guidance_scale",)
 
@@ -77,10 +77,13 @@ def checked(params, max_size: int | None = None) -> dict:
     _notes(params)
     out = {}
     for name in ("prompt", *SETTINGS, "seed"):
-        value = params.get(name)
+        value = params.get("hires_upscale" if name == "upscale" else name)  # A1111's name for it
         if value is None or value == "" or name == "scheduler" and value not in SCHEDULERS:
             continue
-        if name == "prompt":
+        if name == "upscale":
+            factor = upscale_value(value)
+            out[name] = next(label for label, f in UPSCALE_CHOICES.items() if f == factor)
+        elif name == "prompt":
             out[name] = check_prompt(value)
         elif name in ("negative_prompt", "model"):
             out[name] = check_length(value, name, PROMPT_MAX_CHARS)

@@ -24,7 +24,7 @@ from playground.registry import HubUnavailableError
 from playground.store import PortfolioStore
 from playground.uploads import MAX_FILE_BYTES, load_image
 from playground.ui.fair import DEFAULT_IMAGES, MODEL_QUEUE, QueueClock, costed
-from playground.ui.values import as_int, settings_kwargs
+from playground.ui.values import as_int, settings_kwargs, upscale_value
 
 # Every event that runs a pipeline joins the queue MODEL_QUEUE: one model, one generation at a time.
 # Waiting requests beyond this are turned away ("queue is full") rather than piling up: a class
@@ -42,7 +42,8 @@ CSS = """
 """
 # Settings the advanced accordion passes to every model callback, in this order.
 SETTINGS = ("model", "negative_prompt", "num_inference_steps", "guidance_scale", "scheduler",
-            "width", "height")
+            "width", "height", "upscale")
+OPTIONAL_SETTINGS = {"upscale": None}  # an API client that leaves it out gets it off
 
 
 # ---------------------------------------------------------------- errors and GPU
@@ -198,11 +199,13 @@ class Labs:
 
 def lab_call(labs: Labs, settings: dict):
     """(lab, kwargs) from the advanced settings a callback received as keywords."""
-    missing = [name for name in SETTINGS if name not in settings]
+    missing = [name for name in SETTINGS if name not in settings and name not in OPTIONAL_SETTINGS]
     if missing:
         raise ValueError(f"settings must include {', '.join(missing)}")
-    values = {name: settings[name] for name in SETTINGS}
-    return labs.get(values.pop("model")), settings_kwargs(None, **values)
+    values = {name: settings.get(name, OPTIONAL_SETTINGS.get(name)) for name in SETTINGS}
+    lab, factor = labs.get(values.pop("model")), upscale_value(values["upscale"])
+    # Every panel the Lab returns comes back `factor` times bigger (Lab.upscaled), whatever the tab.
+    return (lab.upscaled(factor) if factor > 1 else lab), settings_kwargs(None, **values)
 
 
 def new_seed() -> int:
@@ -239,6 +242,7 @@ class Shared:
     scheduler: Any = None
     width: Any = None
     height: Any = None
+    upscale: Any = None
     portfolio: Any = None
     owner: Any = None  # gr.State: this session's portfolio token (None: not kept, e.g. an API client)
     browser_token: Any = None  # gr.BrowserState: the same token, kept by the browser (ui/keep.py)

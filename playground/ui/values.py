@@ -40,9 +40,27 @@ def as_int(value: Any, name: str) -> int:
     return int(number)
 
 
+# The shared "Upscale results" choice: what the radio shows -> the factor (1: off).
+UPSCALE_CHOICES = {"Off": 1, "x2": 2, "x4": 4}
+
+
+def upscale_value(value: Any) -> int:
+    """The upscale factor from the radio ("Off", "x2", "x4") or an API client's number; absent: off."""
+    if value is None or value == "":
+        return 1
+    if isinstance(value, str) and value in UPSCALE_CHOICES:
+        return UPSCALE_CHOICES[value]
+    factor = as_int(value, "upscale") if not isinstance(value, str) or value.strip().isdigit() else None
+    if factor not in UPSCALE_CHOICES.values():
+        raise ValueError(f"upscale must be one of {', '.join(UPSCALE_CHOICES)} (or 1, 2, 4), got {_short(value)}")
+    return factor
+
+
 def settings_kwargs(model, negative_prompt, num_inference_steps, guidance_scale, scheduler,
-                    width, height) -> dict:
-    """The advanced accordion's values as Lab keyword arguments (model apart)."""
+                    width, height, upscale=None) -> dict:
+    """The advanced accordion's values as Lab keyword arguments (model apart; the upscale is
+    checked here and applied to the results, ui/shared.lab_call)."""
+    upscale_value(upscale)
     return dict(negative_prompt=negative_prompt or "",
                 num_inference_steps=as_int(num_inference_steps, "num_inference_steps"),
                 guidance_scale=as_float(guidance_scale, "guidance_scale"), scheduler=scheduler,
