@@ -64,7 +64,7 @@ def settings_for(lab, **changes) -> dict:
     d = lab.defaults()
     values = dict(model=lab.model, negative_prompt="", num_inference_steps=UI_STEPS,
                   guidance_scale=d["guidance_scale"], scheduler=d["scheduler"], width=d["width"],
-                  height=d["height"])
+                  height=d["height"], upscale="Off")
     values.update(changes)
     return values
 

@@ -94,3 +94,19 @@ def test_restore_brings_the_upscale_back(lab):
     settings = restore.checked({"prompt": "a cat", "seed": 1, "hires_upscale": 2.0, "hires_upscaler": "x"})
     assert settings["upscale"] == "x2"
     assert "upscale" not in restore.checked({"prompt": "a cat", "seed": 1})
+
+
+def test_the_export_can_upscale_the_panels(lab, tmp_path):
+    import zipfile
+
+    from playground.ui import portfolio
+
+    labs = Labs(lab)
+    small = [lab.generate("a cat", seed=s) for s in (1, 2)]
+    made_big = lab.upscale(lab.generate("a cat", seed=3), 2)
+    _, files = portfolio.export_piece(labs, small + [made_big], [0, 1, 2], "T", "S", "x4 (learnt upscaler)")
+    with zipfile.ZipFile(next(f for f in files if f.endswith(".zip"))) as z:
+        sizes = [Image.open(z.open(n)).size for n in sorted(z.namelist()) if n.startswith("panel")]
+    assert sizes == [(256, 256), (256, 256), (128, 128)]  # an upscaled panel keeps its size
+    with pytest.raises(ValueError, match="export size must be one of As made"):
+        portfolio.export_piece(labs, small, [0], "T", "S", "x3")

@@ -183,9 +183,9 @@ def test_over_long_fields_are_refused_with_their_limit(api, lab, monkeypatch):
     api.call("triptych_add_all", ["", "", ""])  # the three notes
     laid_out = forbid_text_layout(monkeypatch)
     assert "title must be at most 120 characters, got 80,000" in message(
-        api, "portfolio_export", [[0, 1, 2], LONG_TITLE, "s"])
+        api, "portfolio_export", [[0, 1, 2], LONG_TITLE, "s", "As made"])
     assert "statement must be at most 4,000 characters" in message(
-        api, "portfolio_export", [[0, 1, 2], "t", LONG_STATEMENT])
+        api, "portfolio_export", [[0, 1, 2], "t", LONG_STATEMENT, "As made"])
     assert laid_out == []
 
 

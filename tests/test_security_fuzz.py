@@ -39,7 +39,7 @@ def test_200_fuzzed_uploads_and_200_fuzzed_payloads(server):
 def test_three_students_each_get_a_result_or_a_message(server, lab):
     url, root = server
     settings = dict(zip(("model", "negative_prompt", "num_inference_steps", "guidance_scale", "scheduler", "width",
-                         "height"), (lab.model, "", UI_STEPS, 5.0, "DDIM", 64, 64)))
+                         "height", "upscale"), (lab.model, "", UI_STEPS, 5.0, "DDIM", 64, 64, "Off")))
     result = load.run(url, os.getpid(), [root], students=3, requests=2, settings=settings, seed=1, arrive_s=0,
                       cleanup_s=0, workdir=root)
     text = load.report(result)

@@ -52,7 +52,7 @@ def test_triptych_notes_go_into_the_portfolio_and_its_zip(tmp_path):
     notes = ("Washed out, the fox barely there.", "", "Harsh colours.")
     items = add_to_portfolio([], with_notes(made, notes))
     assert [p.params.get("note") for p in items] == [notes[0], None, notes[2]]
-    _, files = portfolio.export_piece(items, [0, 1, 2], "Three", "A statement.")
+    _, files = portfolio.export_piece(None, items, [0, 1, 2], "Three", "A statement.")
     zipped = next(f for f in files if f.endswith(".zip"))
     sidecar = json.loads(zipfile.ZipFile(zipped).read("portfolio.json"))
     assert [p["params"].get("note") for p in sidecar["panels"]] == [notes[0], None, notes[2]]
@@ -167,7 +167,7 @@ def test_denoising_strip_gif_and_steps(labs, lab):
 
 def test_portfolio_export_png_pdf_zip(tmp_path):
     items = [panel(c, f"CFG {i}", guidance_scale=float(i)) for i, c in enumerate(("red", "green", "blue"))]
-    piece, files = portfolio.export_piece(items, [0, 1, 2], "Three", "A statement.")
+    piece, files = portfolio.export_piece(None, items, [0, 1, 2], "Three", "A statement.")
     png, pdf, zipped = files
     assert png.endswith(".png") and pdf.endswith(".pdf") and zipped.endswith(".zip")
     assert "parameters" in Image.open(png).info and read_params(png)["prompt"] == "a cat"

@@ -144,7 +144,7 @@ def hub(repeat: int) -> list[tuple[str, float, float]]:
 
 def app(steps: int = 2) -> list[tuple[str, float, float]]:
     """Through the raw API of `python app.py` (the embedded model), one call each."""
-    settings = ["tiny-world", "", steps, 2.0, "DDIM", 128, 128]
+    settings = ["tiny-world", "", steps, 2.0, "DDIM", 128, 128, "Off"]
     with start_app() as (url, pid, _):
         api = RawAPI(url, timeout=300)
         try:
@@ -157,8 +157,8 @@ def app(steps: int = 2) -> list[tuple[str, float, float]]:
             read = api.call("read_params", [chunk])
             vitals.finish()
             start = time.monotonic()
-            said = [api.call("portfolio_export", [[0, 1, 2], LONG_TITLE, "s"]).message,
-                    api.call("portfolio_export", [[0, 1, 2], "t", LONG_STATEMENT]).message]
+            said = [api.call("portfolio_export", [[0, 1, 2], LONG_TITLE, "s", "As made"]).message,
+                    api.call("portfolio_export", [[0, 1, 2], "t", LONG_STATEMENT, "As made"]).message]
             export = time.monotonic() - start
         finally:
             api.close()

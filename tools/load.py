@@ -174,7 +174,7 @@ def wait_for_cleanup(folders, start_bytes: int, timeout: float) -> tuple[int, fl
 def settings_for(model: str = "tiny-world", steps: int = 4, size: int = 128) -> dict:
     """The advanced settings every student's generation sends."""
     return dict(model=model, negative_prompt="", num_inference_steps=steps, guidance_scale=2.0, scheduler="DDIM",
-                width=size, height=size)
+                width=size, height=size, upscale="Off")
 
 
 def warm_up(url: str, settings: dict) -> None:

@@ -36,7 +36,7 @@ def _png(size, mode="RGB", text: dict | None = None, zipped: bool = False) -> by
 
 def cases(api: RawAPI, steps: int) -> list[tuple[str, str, list]]:
     """(what, endpoint, payload) of the heaviest requests a visitor may send."""
-    s = ["tiny-world", "", steps, 2.0, "DDIM", 128, 128]
+    s = ["tiny-world", "", steps, 2.0, "DDIM", 128, 128, "Off"]
     big = api.file(api.upload("big.png", _png((4096, 4096))))
     sketch = api.file(api.upload("sketch.png", _png((1024, 1024), "RGBA")))
     chunk = api.file(api.upload("chunk.png", _png((64, 64), text={"parameters": "x" * 500_000})))
@@ -74,7 +74,7 @@ def cases(api: RawAPI, steps: int) -> list[tuple[str, str, list]]:
 def export_case(api: RawAPI, steps: int) -> list:
     """A 48-panel portfolio in this session, then the export with the longest title/statement."""
     for _ in range(2):
-        api.call("seed_grid", ["a cat", "Random seeds", 24, "", "tiny-world", "", steps, 2.0, "DDIM", 128, 128])
+        api.call("seed_grid", ["a cat", "Random seeds", 24, "", "tiny-world", "", steps, 2.0, "DDIM", 128, 128, "Off"])
         api.call("seed_grid_add_all", [])
     return [list(range(48)), "T" * TITLE_MAX_CHARS, "word " * (STATEMENT_MAX_CHARS // 5)]
 
@@ -93,7 +93,7 @@ def measure(api: RawAPI, pid: int, what: str, endpoint: str, payload) -> dict:
 
 def run(url: str, pid: int, steps: int = 4) -> list[dict]:
     api = RawAPI(check_loopback(url))
-    api.call("seed_grid", ["a cat", "Typed list", 1, "0", "tiny-world", "", steps, 2.0, "DDIM", 128, 128])  # warm
+    api.call("seed_grid", ["a cat", "Typed list", 1, "0", "tiny-world", "", steps, 2.0, "DDIM", 128, 128, "Off"])  # warm
     rows = [measure(api, pid, what, endpoint, payload) for what, endpoint, payload in cases(api, steps)]
     rows.append(measure(api, pid, "portfolio_export, 48 panels, longest texts", "portfolio_export",
                         export_case(api, steps)))

@@ -1,6 +1,8 @@
 """Lesson 7: the session's panels, a composed piece with a statement, export, restore."""
 from __future__ import annotations
 
+from functools import partial
+
 import gradio as gr
 
 from playground import scratch
@@ -54,9 +56,24 @@ def preview_piece(portfolio, picked, title, statement):
     return compose(picked_panels(portfolio, picked), title=title or None, statement=statement or None)
 
 
-def export_piece(portfolio, picked, title, statement):
+# The export's panel size: as made, or upscaled by the current model's learnt upscaler (panels
+# already upscaled when they were made are kept as they are).
+EXPORT_SIZES = {"As made": 1, "x2 (learnt upscaler)": 2, "x4 (learnt upscaler)": 4}
+
+
+def export_size(size) -> int:
+    if size is None or size == "":
+        return 1
+    if size not in EXPORT_SIZES:
+        raise ValueError(f"export size must be one of {', '.join(EXPORT_SIZES)}, got {str(size)[:40]!r}")
+    return EXPORT_SIZES[size]
+
+
+def export_piece(labs: Labs, portfolio, picked, title, statement, size="As made"):
     """PNG (with the `parameters` chunk), PDF and ZIP of the picked panels, ready to download."""
-    panels = picked_panels(portfolio, picked)
+    panels, factor = picked_panels(portfolio, picked), export_size(size)
+    if factor > 1:
+        panels = [p if p.params.get("hires_upscale") else labs.lab.upscale(p, factor) for p in panels]
     files = export_all(panels, scratch.new_folder(), title or None, statement or None)
     piece = compose(panels, title=title or None, statement=statement or None)
     return piece, [str(files[k]) for k in ("png", "pdf", "zip")]
@@ -83,6 +100,8 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                                    elem_id="portfolio-statement", max_length=STATEMENT_MAX_CHARS,
                                    placeholder="What you tried, what changed, what it taught you.")
             words = gr.Markdown(word_count(""))
+    size = gr.Radio(list(EXPORT_SIZES), value="As made", label="Panel size in the export",
+                    info="the PNG, PDF and ZIP; a panel made with 'Upscale results' on keeps its size")
     with gr.Row():
         preview = gr.Button("Preview piece")
         export = gr.Button("Export PNG, PDF and ZIP", variant="primary")
@@ -106,7 +125,8 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     cheap_event(statement.change, word_count, statement, words, api_name="statement_words", api_visibility="private")
     cheap_event(preview.click, preview_piece, [shared.portfolio, picked, title, statement], piece,
                 api_name="portfolio_preview", decodes=True)
-    cheap_event(export.click, export_piece, [shared.portfolio, picked, title, statement], [piece, downloads],
+    cheap_event(export.click, partial(export_piece, labs), [shared.portfolio, picked, title, statement, size],
+                [piece, downloads],
                 api_name="portfolio_export", decodes=True)
 
     def remove_and_keep(portfolio, owner, picked):
