@@ -118,26 +118,32 @@ def tiny_pipeline(family: str = "sd1.x", dtype=None, seed: int = 0):
     return pipe.to(dtype=dtype or torch.float32)
 
 
-def tiny_upscaler(path, num_feat: int = 8, num_conv: int = 2, scale: int = 2, seed: int = 0):
-    """A random-weight Real-ESRGAN Compact (SRVGGNetCompact) file at `path`, in the original's
-    key layout (body.0 conv, body.1 PReLU, num_conv conv + PReLU pairs, the last conv to
-    3 x scale^2 channels), so spandrel loads it as the real ones: tests of the upscaler path."""
-    from pathlib import Path
-
+def tiny_upscaler_state(num_feat: int = 8, num_conv: int = 2, scale: int = 2, seed: int = 0) -> dict:
+    """A random-weight Real-ESRGAN Compact (SRVGGNetCompact) state dict in the original's key
+    layout: body.0 conv 3 -> F, body.1 PReLU, num_conv pairs of conv F -> F and PReLU, then the
+    last conv to 3 x scale^2 channels. spandrel reads architecture and scale off the tensors, as
+    it does for the real files (the net adds the nearest-upscaled input, so pictures stay
+    recognisable)."""
     import torch
-    from safetensors.torch import save_file
 
     gen = torch.Generator().manual_seed(seed)
-    state, index, channels = {}, 0, 3
-    for conv in range(num_conv + 2):
-        last = conv == num_conv + 1
-        out = 3 * scale * scale if last else num_feat
-        state[f"body.{index}.weight"] = torch.randn(out, channels, 3, 3, generator=gen) * 0.05
-        state[f"body.{index}.bias"] = torch.zeros(out)
-        index, channels = index + 1, out
-        if not last:  # every conv but the last is followed by its PReLU
-            state[f"body.{index}.weight"] = torch.full((num_feat,), 0.25)
-            index += 1
+
+    def conv(index: int, cin: int, cout: int) -> dict:
+        return {f"body.{index}.weight": torch.randn(cout, cin, 3, 3, generator=gen) * 0.05,
+                f"body.{index}.bias": torch.randn(cout, generator=gen) * 0.01}
+
+    state = {**conv(0, 3, num_feat), "body.1.weight": torch.full((num_feat,), 0.25)}
+    for i in range(num_conv):
+        state |= {**conv(2 + 2 * i, num_feat, num_feat), f"body.{3 + 2 * i}.weight": torch.full((num_feat,), 0.25)}
+    return state | conv(2 + 2 * num_conv, num_feat, 3 * scale * scale)
+
+
+def tiny_upscaler(path, **shape):
+    """tiny_upscaler_state(**shape) saved as safetensors at `path`: tests of the upscaler path."""
+    from pathlib import Path
+
+    from safetensors.torch import save_file
+
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    save_file(state, str(path))
+    save_file(tiny_upscaler_state(**shape), str(path), metadata={"format": "pt"})
     return Path(path)

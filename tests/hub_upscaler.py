@@ -7,29 +7,15 @@ name and in the original key layout, so spandrel reads it the way it reads the r
   body.0          conv 3 -> F (weight, bias)          body.1  PReLU (F,)
   body.2 .. 2n+1  n pairs of conv F -> F and PReLU (F,)
   body.2n+2       conv F -> 3 * scale^2, pixel-shuffled to 3 channels at scale x the size
-Fixtures only: no test module and no workshop import (the workshop trains the embedded model's own).
+Fixtures only: no test module and no workshop import (the workshop trains the embedded model's own);
+the weights are playground.tiny's, like the tests' tiny pipelines.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
-
-def compact_state(num_feat: int = 8, num_conv: int = 2, scale: int = 2, seed: int = 0) -> dict:
-    """An SRVGGNetCompact state dict with small random weights (the net adds the nearest-upscaled
-    input to its output, so the picture stays recognisable)."""
-    import torch
-
-    gen = torch.Generator().manual_seed(seed)
-
-    def conv(index: int, cin: int, cout: int) -> dict:
-        return {f"body.{index}.weight": torch.randn(cout, cin, 3, 3, generator=gen) * 0.05,
-                f"body.{index}.bias": torch.randn(cout, generator=gen) * 0.01}
-
-    state = {**conv(0, 3, num_feat), "body.1.weight": torch.full((num_feat,), 0.25)}
-    for i in range(num_conv):
-        state |= {**conv(2 + 2 * i, num_feat, num_feat), f"body.{3 + 2 * i}.weight": torch.full((num_feat,), 0.25)}
-    return state | conv(2 + 2 * num_conv, num_feat, 3 * scale * scale)
+from playground.tiny import tiny_upscaler_state as compact_state
 
 
 def write_upscalers(cache: Path, registry: dict, snapshot: Callable[[Path, str], Path]) -> list[Path]:

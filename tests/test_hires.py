@@ -9,7 +9,7 @@ from PIL import Image
 
 from playground.infotext import parse_infotext, to_infotext
 from playground.ui import hires as tab
-from playground.ui import restore, triptych
+from playground.ui import catalog, restore, triptych
 from playground.ui.shared import Labs
 from support import settings_for
 
@@ -110,3 +110,20 @@ def test_the_export_can_upscale_the_panels(lab, tmp_path):
     assert sizes == [(256, 256), (256, 256), (128, 128)]  # an upscaled panel keeps its size
     with pytest.raises(ValueError, match="export size must be one of As made"):
         portfolio.export_piece(labs, small, [0], "T", "S", "x3")
+
+
+@pytest.mark.parametrize("call", [pytest.param(call, id=f"{ex.id}-{i}") for ex in catalog.EXERCISES
+                                  for i, call in enumerate(ex.lab_examples)])
+def test_every_exercises_panels_can_be_upscaled(lab, photo, call):
+    """The catalog's example call of every exercise, through the shared setting's Lab.upscaled(2)."""
+    mask = Image.new("L", photo.size, 0)
+    mask.paste(255, (16, 16, 48, 48))
+    s = dict(width=64, height=64, num_inference_steps=2)
+    plain, big = call(lab, photo, mask, **s), call(lab.upscaled(2), photo, mask, **s)
+    plain, big = ([plain] if not isinstance(plain, list) else plain), ([big] if not isinstance(big, list) else big)
+    assert len(plain) == len(big)
+    for a, b in zip(plain, big):
+        if "hires_upscale" in a.params:  # the hires lesson's panels are the upscales already
+            assert b.image.size == a.image.size
+        else:
+            assert b.image.size == (2 * a.image.width, 2 * a.image.height) and b.params["hires_upscale"] == 2
