@@ -8,6 +8,7 @@ everything the prompt names held fixed, so "a cat in a library" is compared with
 """
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from pathlib import Path
@@ -38,12 +39,20 @@ def open_attribute(prompt: str) -> str:
 
 
 def true_shares(prompt: str, attribute: str, samples: int = TRUTH_SAMPLES, seed: int = 0) -> dict[str, float]:
-    """Share of each value of `attribute` among world scenes that fit the prompt."""
+    """Share of each value of `attribute` among world scenes that fit the prompt (a copy: callers
+    may change it)."""
+    return dict(_true_shares(prompt, attribute, samples, seed))
+
+
+@functools.lru_cache(maxsize=256)
+def _true_shares(prompt: str, attribute: str, samples: int, seed: int) -> tuple:
+    # Seeded and a function of the world alone: the same prompt always gets the same truth, so
+    # it is drawn once (4,000 scene draws took seconds of every seed-grid request in a class).
     import numpy as np
 
     rng = np.random.default_rng(seed)
     counts = Counter(scene_for_prompt(prompt, rng).attributes()[attribute] for _ in range(samples))
-    return {k: v / samples for k, v in counts.most_common()}
+    return tuple((k, v / samples) for k, v in counts.most_common())
 
 
 def classifier(folder: str | Path | None = None):
