@@ -80,7 +80,7 @@ def build_header(labs: Labs, shared: Shared) -> None:
         # Off by default: the lessons are about the model's own pictures; on, every tab's panels
         # (and what goes to the portfolio) come back bigger through the model's learnt upscaler.
         shared.upscale = gr.Radio(list(UPSCALE_CHOICES), value="Off", label="Upscale results",
-                                  info="every tab's panels, through the model's learnt upscaler (the Hires lesson shows how)")
+                                  info="every tab's panels, through the model's learnt upscaler (the Bigger pictures tab shows how)")
     advanced = [shared.num_inference_steps, shared.guidance_scale, shared.scheduler, shared.width, shared.height]
     picked = cheap_event(shared.model.input, lambda model: model_settings(labs, model), shared.model, advanced,
                          api_name="model_defaults")
