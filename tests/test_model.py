@@ -64,3 +64,18 @@ def test_vague_prompt_spreads_wider_than_a_detailed_one(lab):
     detailed = lab.seed_grid("a ginger cat sitting in a living room, daylight, photograph",
                              seeds=seeds, num_inference_steps=10)
     assert diversity([p.image for p in vague]) > diversity([p.image for p in detailed])
+
+
+def test_spandrel_loads_the_shipped_upscaler_and_names_its_scale():
+    """The file ComfyUI and AUTOMATIC1111 would load, read the way they read it."""
+    import spandrel
+    from PIL import Image
+
+    from playground import upscale
+    from playground.registry import spec_for_folder
+
+    path = upscale.upscaler_file(spec_for_folder(MODEL_DIR))  # what the registry's tiny-world names
+    assert path.endswith("upscaler/tiny-world-x2.safetensors")
+    model = spandrel.ModelLoader().load_from_file(path)
+    assert model.architecture.name == "RealESRGAN Compact" and model.scale == 2
+    assert upscale.run(upscale.load(path), Image.new("RGB", (128, 128), (40, 90, 160)), 2).size == (256, 256)

@@ -20,6 +20,7 @@ import urllib.request
 import pytest
 from PIL import Image, PngImagePlugin
 
+from playground.ui.shared import SETTINGS
 from support import LOOKS_PER_CHARACTER, count_settings_reads, forbid_text_layout, serve_app, settings_for
 from tools.fuzz_files import bomb_png
 from tools.limits_bench import LONG_PARAMETERS, LONG_STATEMENT, LONG_TITLE
@@ -194,7 +195,7 @@ def test_over_long_fields_are_refused_with_their_limit(api, lab, monkeypatch):
     ("restore_settings", lambda lab: [{"seed": "abc"}, "triptych"], "seed must be a whole number, got 'abc'"),
     ("restore_settings", lambda lab: [[1, 2], "triptych"], "settings must be a JSON object"),
     ("triptych", lambda lab: ["a fox", "seed", "1, 2", "abc", *s(lab)], "Seed (0 to 4294967295): expected"),
-    ("triptych", lambda lab: ["a fox", "seed", "1, 2", 7], "this endpoint takes 11 inputs"),
+    ("triptych", lambda lab: ["a fox", "seed", "1, 2", 7], f"this endpoint takes {4 + len(SETTINGS)} inputs"),
     ("controlnet", lambda lab: ["Sketch", [1, 2], None, "canny", "1", "a", 7, *s(lab)],
      "Sketch (dark lines on white): malformed value"),
     ("seed_grid", lambda lab: ["a cat", "Random seeds", "many", "", *s(lab)],

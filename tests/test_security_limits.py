@@ -115,7 +115,7 @@ def test_eta_adds_up_each_waiting_requests_own_cost():
         clock.record("seed_grid", 8 * (i + 1), 1.0 * (i + 1) + 0.5)
     events = [types.SimpleNamespace(fn=types.SimpleNamespace(api_name="seed_grid"),
                                     data=types.SimpleNamespace(data=["a cat", "Random seeds", n, "", "m", "", 4, 5.0,
-                                                                     "DDIM", 64, 64])) for n in (8, 2)]
+                                                                     "DDIM", 64, 64, "Off"])) for n in (8, 2)]
     queue = types.SimpleNamespace(event_queue_per_concurrency_id={"model": types.SimpleNamespace(queue=events)},
                                   broadcast_estimations=None, process_events=None,
                                   send_message=lambda event, message: sent.append(message.rank_eta))

@@ -1,5 +1,5 @@
 """workshop.upscaler (the x2 upscaler for the embedded model's pictures) and its resumable trainer.
-What a long run learns is measured by workshop.upscaler_eval and written in the model card."""
+What a long run learns is measured by `python -m workshop.evaluate --sections upscaler` and written in the model card."""
 import json
 
 import numpy as np
@@ -13,7 +13,7 @@ from workshop import upscaler_train as ut
 def test_spandrel_loads_a_saved_upscaler_as_real_esrgan_compact_x2(tmp_path):
     """ComfyUI and AUTOMATIC1111 load upscalers through spandrel: it must recognise the file by
     its keys alone and compute what our network computes."""
-    spandrel = pytest.importorskip("spandrel", reason="spandrel (requirements-dev) reads the file as the apps do")
+    import spandrel  # requirements.txt: the app loads upscalers through it too (playground.upscale)
     net = upscaler.build(seed=0).eval()
     path = upscaler.save(net, tmp_path / upscaler.WEIGHTS)
     model = spandrel.ModelLoader().load_from_file(str(path))
@@ -71,7 +71,8 @@ def test_a_smoke_run_checkpoints_resumes_and_exports(tmp_path):
     assert sorted(work.glob("pairs-*.npz")) == pairs and "pairs" not in log.split("resumed")[1]  # reused
     assert torch.load(work / "ckpt.pt", weights_only=False)["step"] == 6
     config = json.loads((out / "config.json").read_text())
-    assert config["scale"] == 2 and config["steps"] == 6 and "--smoke" in config["training_command"]
+    assert config["scale"] == 2 and config["steps"] == 6 and "--steps 6" in config["training_command"]
+    assert [(r["from_step"], r["config"]["steps"]) for r in config["runs"]] == [(0, 4), (4, 6)]  # what each run set
     net = upscaler.load(out / upscaler.WEIGHTS)
     assert (net.num_feat, net.num_conv) == (ut.SMOKE["num_feat"], ut.SMOKE["num_conv"])
     ut.main(["--work", str(work), "--export-from-checkpoint", "--out", str(tmp_path / "again")])
@@ -83,9 +84,10 @@ def test_the_contact_sheet_shows_four_labelled_columns_per_row(tmp_path):
     from PIL import Image
 
     from workshop.upscaler_eval import contact_sheet
-    rng = np.random.default_rng(3)
-    small = rng.integers(0, 256, (3, 128, 128, 3), dtype=np.uint8)
-    big = {k: rng.integers(0, 256, (3, 256, 256, 3), dtype=np.uint8) for k in ("bicubic", "upscaler", "render")}
+    rng = np.random.default_rng(3)  # 16 px blocks of random colours: a sheet well under 1 MB, kept exact
+    small = rng.integers(0, 256, (3, 8, 8, 3), dtype=np.uint8).repeat(16, 1).repeat(16, 2)
+    big = {k: rng.integers(0, 256, (3, 16, 16, 3), dtype=np.uint8).repeat(16, 1).repeat(16, 2)
+           for k in ("bicubic", "upscaler", "render")}
     sheet = Image.open(contact_sheet({"input": small, **big}, tmp_path / "sheet.png"))
     assert sheet.size == (4 * 260 + 4, 18 + 3 * 260 + 4)
     cell = np.asarray(sheet)[18:18 + 256, 4 + 2 * 260:4 + 2 * 260 + 256]  # row 1, the upscaler's column

@@ -21,7 +21,9 @@ section names or these groups (default: world,sharp,sketch):
   renders), styles (each art style's look);
 - sketch (workshop.eval_drawings): sketches, world-outline hand sketches and drawings a person
   makes through the scribble net, each against no drawing;
-- lessons (workshop.lessons_eval): attention, walks, negation, inpaint, costs.
+- lessons (workshop.lessons_eval): attention, walks, negation, inpaint, costs;
+- upscaler (workshop.upscaler_eval): the x2 upscaler against bicubic and the 256 px renders, on
+  generated pictures and VAE'd renders (L1, sharpness, classifier agreement, pixel art, x4, time).
 `--sections none` runs no section (with --contact-sheet: only the sheet). Every "renders"
 figure is the same measure on the world's own renders: the ceiling. Paths in the JSON are
 relative to the repository, so it holds no machine's own paths.
@@ -41,16 +43,17 @@ from workshop.eval_sections import (CLASSIFIER_TARGET, HELDOUT_SEED, SECTION_RUN
 from workshop.eval_sharp import SHARP_FULL, SHARP_QUICK, SHARP_RUNS
 from workshop.lessons_eval import LESSON_FULL, LESSON_QUICK, LESSON_RUNS
 from workshop.model import MODEL_DIR
+from workshop.upscaler_eval import UPSCALER_FULL, UPSCALER_QUICK, run_upscaler
 from workshop.sampling import EXAMPLE_PROMPTS, before_after, contact_sheet, cpu_threads, open_lab
 
 # sizes: the full run, and --quick for a 2-core CPU (minutes, not a verdict)
 FULL = dict(prompts=210, sweep=100, diversity_seeds=16, prior_seeds=64, control_maps=48, held_out=3000,
-            **SHARP_FULL, **SKETCH_FULL, **LESSON_FULL)
+            **SHARP_FULL, **SKETCH_FULL, **LESSON_FULL, **UPSCALER_FULL)
 QUICK = dict(prompts=16, sweep=4, diversity_seeds=6, prior_seeds=16, control_maps=2, held_out=300,
-             **SHARP_QUICK, **SKETCH_QUICK, **LESSON_QUICK)
-RUNS = {**SECTION_RUNS, **SHARP_RUNS, "sketches": run_sketches, **LESSON_RUNS}
+             **SHARP_QUICK, **SKETCH_QUICK, **LESSON_QUICK, **UPSCALER_QUICK)
+RUNS = {**SECTION_RUNS, **SHARP_RUNS, "sketches": run_sketches, **LESSON_RUNS, "upscaler": run_upscaler}
 GROUPS = {"world": tuple(SECTION_RUNS), "sharp": tuple(SHARP_RUNS), "sketch": ("sketches",),
-          "lessons": tuple(LESSON_RUNS), "none": ()}
+          "lessons": tuple(LESSON_RUNS), "none": ()}  # "upscaler" is a section of its own
 DEFAULT_SECTIONS = "world,sharp,sketch"  # what makes evaluation.json; the lessons have their own rows
 NO_CLASSIFIER = {"vae", *LESSON_RUNS}  # sections that never read an image's attributes
 # the Lab's settings and the command line's names for them
@@ -96,6 +99,8 @@ def parse_args(argv):
                    help="with --contact-sheet: beside it, <name>_before_after.png (an older sheet on the left)")
     p.add_argument("--drawings-sheet", type=Path, default=None,
                    help="with the sketch section: drawing | map | with | without, as a PNG")
+    p.add_argument("--upscaler-sheet", type=Path, default=None,
+                   help="with the upscaler section: 128 px | bicubic | upscaler | render 256, as a PNG")
     p.add_argument("--steps", type=int, default=None, help="default: the app's (presets/models.yaml)")
     p.add_argument("--guidance", type=float, default=None, help="default: the app's")
     p.add_argument("--scheduler", default=None, help="default: the app's")

@@ -42,6 +42,7 @@ class Step:
     app: bool = False             # drives `python app.py`, which serves models/tiny-world
 
 
+UPSCALE = ("workshop.upscaler_train", "--checkpoint-every", "250", "--threads", "1")
 TRAIN = ("workshop.train",)
 # The smoke run's sizes cut to one step of two images: seconds, not a minute, a step
 TINY_TRAIN = ("--smoke", "--scenes", "32", "--vae-steps", "1", "--vae-batch", "2", "--unet-steps", "1",
@@ -109,6 +110,25 @@ STEPS = (
     Step("sketches", ("workshop.pad_sketches", "--out", "{out}/sketches", "--before", "{work}/sketches_old_decoder"),
          None, CPU + " with chromium", ("{out}/sketches/",),
          note="three drawings in the app's sketch pad, at the ControlNet tab's scales 0.5 and 1.0", app=True),
+    # The upscaler: 3,000 pairs (renders through vae/ against 256 px renders), then one schedule in
+    # two stages: L1 + Sobel to step 5,250, then with the texture-energy term and blocky pixel-art
+    # targets to the end. One thread: the other core stayed free for other work.
+    Step("upscaler-a", UPSCALE + ("--steps", "12000", "--energy-weight", "0", "--pixel-blocks", "false",
+                                  "--stop-at", "5250", "--work", "{work}/upscaler"), 2110, CPU + ", one thread",
+         ("{work}/upscaler/",), UPSCALE + ("--smoke", "--stop-at", "2", "--work", "{work}/upscaler"),
+         "about 9 minutes making the pairs, then 0.30 s a step"),
+    Step("upscaler-b", UPSCALE + ("--steps", "12000", "--out", "{out}/upscaler", "--work", "{work}/upscaler"),
+         2030, CPU + ", one thread", ("{out}/upscaler/tiny-world-x2.safetensors", "{out}/upscaler/config.json"),
+         UPSCALE + ("--smoke", "--out", "{out}/upscaler", "--work", "{work}/upscaler"),
+         "resumed at step 5,250 with the texture-energy term and blocky pixel-art targets; 0.30 s a step"),
+    Step("upscaler-evaluation", ("workshop.evaluate", "--model", "{out}", "--sections", "upscaler", "--device", "cpu",
+                                 "--threads", "1", "--out", "{out}/upscaler/evaluation.json",
+                                 "--upscaler-sheet", "{out}/upscaler/contact_sheet.png"), 104, CPU + ", one thread",
+         ("{out}/upscaler/evaluation.json", "{out}/upscaler/contact_sheet.png"),
+         ("workshop.evaluate", "--model", "{out}", "--sections", "upscaler", "--quick", "--device", "cpu",
+          "--threads", "1", "--out", "{out}/upscaler/evaluation.json",
+          "--upscaler-sheet", "{out}/upscaler/contact_sheet.png"),
+         "64 held-out scenes per set; the figures in the card's upscaler section"),
 )
 
 

@@ -6,7 +6,8 @@ plus the input upsampled by nearest neighbour), and takes and gives RGB in [0, 1
 `.safetensors` has the original's exact keys, and spandrel (which ComfyUI and AUTOMATIC1111
 load upscalers through) recognises it as "RealESRGAN Compact" and reads num_feat, num_conv
 and the scale off the tensors' shapes, as `load` here does. Trained by workshop.upscaler_train,
-measured by workshop.upscaler_eval. torch is imported inside functions: importing is cheap.
+measured by workshop.upscaler_eval; both make its inputs with `through_vae` (the shipped VAE's
+round trip). torch is imported inside functions: importing is cheap.
 """
 from __future__ import annotations
 
@@ -111,6 +112,28 @@ def upscale(net, images, times: int = 1, batch: int = 8) -> np.ndarray:
                 parts.append(y.permute(0, 2, 3, 1).numpy())
         out = np.concatenate(parts)
     return out
+
+
+def load_vae(model_dir: Path = MODEL_DIR):
+    """The shipped VAE (fp32): what turns a render into what the app's pictures look like."""
+    from diffusers import AutoencoderKL
+    return AutoencoderKL.from_pretrained(Path(model_dir) / "vae", use_safetensors=True).float().eval()
+
+
+def through_vae(vae, images: np.ndarray, sample: np.ndarray, seed: int, batch: int = 16) -> np.ndarray:
+    """uint8 renders encoded and decoded by the VAE; where `sample` is True from a posterior
+    sample (seeded), else from the mean, as eval_sections.round_trip does."""
+    import torch
+    gen, out = torch.Generator().manual_seed(seed), []
+    with torch.no_grad():
+        for i in range(0, len(images), batch):
+            x = torch.from_numpy(images[i:i + batch]).permute(0, 3, 1, 2).float() / 127.5 - 1
+            dist = vae.encode(x).latent_dist
+            noise = torch.randn(dist.mean.shape, generator=gen) * dist.std
+            pick = torch.from_numpy(sample[i:i + batch]).view(-1, 1, 1, 1)
+            y = vae.decode(dist.mean + noise * pick).sample
+            out.append(((y.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
+    return np.concatenate(out)
 
 
 def seconds_per_image(net, threads: int, size: int = 128, repeats: int = 10) -> float:

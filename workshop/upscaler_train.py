@@ -51,12 +51,12 @@ class UpscalerConfig:
     warmup: int = 100
     steps: int = 12000        # 50-80 min of one thread: 0.25 s a step alone, 0.4 beside other jobs
     edge_weight: float = 0.5
-    # Texture energy: L1 between 8 px averages of |Laplacian| (the sharpness measure, locally),
-    # meant to ask for photo grain (random, so L1 draws none) without its exact pixels. Off:
-    # in 500-step pilots (32/8, 20 held-out VAE'd renders) weight 1.0 gave sharpness 0.85 of
-    # the renders' against 0.82 without, photos 0.63 against 0.62, and lost L1 (0.100 against
-    # 0.090; bicubic 0.099).
-    energy_weight: float = 0.0
+    pixel_blocks: bool = True  # pixel art's target: its own blocks (blocky_targets), not the 256 px render
+    # Texture energy: L1 between 8 px means of |Laplacian| (the sharpness measure, locally). Photo
+    # grain and pencil hatching are random or lost in the VAE, so L1 alone paints them flat: after
+    # 5,250 steps without it sharpness was 0.39 of the renders' (photos 0.16); 300 more with it
+    # 1.06 (photos 0.85) for L1 0.079 -> 0.082 (bicubic 0.099), on 20 held-out VAE'd renders.
+    energy_weight: float = 1.0
     checkpoint_every: int = 250
     log_every: int = 25
     eval_every: int = 1000
@@ -69,33 +69,24 @@ SMOKE = dict(scenes=6, chunk=4, num_feat=8, num_conv=1, batch=2, crop=16, warmup
 
 
 # --- pairs ---------------------------------------------------------------------------------
-def load_vae(model_dir: Path = MODEL_DIR):
-    from diffusers import AutoencoderKL
-    return AutoencoderKL.from_pretrained(Path(model_dir) / "vae", use_safetensors=True).float().eval()
-
-
-def through_vae(vae, images: np.ndarray, sample: np.ndarray, seed: int, batch: int = 16) -> np.ndarray:
-    """uint8 renders encoded and decoded by the VAE; where `sample` is True from a posterior
-    sample (seeded), else from the mean, as eval_sections.round_trip does."""
-    import torch
-    gen, out = torch.Generator().manual_seed(seed), []
-    with torch.no_grad():
-        for i in range(0, len(images), batch):
-            x = torch.from_numpy(images[i:i + batch]).permute(0, 3, 1, 2).float() / 127.5 - 1
-            dist = vae.encode(x).latent_dist
-            noise = torch.randn(dist.mean.shape, generator=gen) * dist.std
-            pick = torch.from_numpy(sample[i:i + batch]).view(-1, 1, 1, 1)
-            y = vae.decode(dist.mean + noise * pick).sample
-            out.append(((y.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
-    return np.concatenate(out)
-
-
 def make_pairs(vae, n: int, seed: int, sample_share: float):
     """n scenes (make_batch(n, seed)): (VAE'd 128 px renders, 256 px renders, scenes)."""
     small, _, scenes = make_batch(n, seed)
     big = np.stack([render(s, 256) for s in scenes])
     sample = np.random.default_rng(seed).random(n) < sample_share
-    return through_vae(vae, small, sample, seed), big, scenes
+    return upscaler.through_vae(vae, small, sample, seed), big, scenes
+
+
+def blocky_targets(high: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Pixel art's targets become its 128 px render at 2x by nearest neighbour (in place). The
+    world's 256 px pixel art is drawn on a 64 px canvas, not the 128 px one's 32 px: no upscaler
+    can guess those finer steps, and L1 against them drew smooth diagonals (grid share 0.64,
+    renders 1.0, after 5,250 steps): an upscaled pixel-art picture should keep its own blocks."""
+    small, _, scenes = make_batch(n, seed)
+    for j, scene in enumerate(scenes):
+        if scene.style == "pixel art":
+            high[j] = small[j].repeat(2, 0).repeat(2, 1)
+    return high
 
 
 def pairs(cfg: UpscalerConfig, vae, work: Path, log) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +104,7 @@ def pairs(cfg: UpscalerConfig, vae, work: Path, log) -> tuple[np.ndarray, np.nda
             log(f"pairs {i + n}/{cfg.scenes} made ({time.time() - t:.0f} s for {n})")
         data = np.load(path)
         lows.append(data["low"])
-        highs.append(data["high"])
+        highs.append(blocky_targets(data["high"], n, seed) if cfg.pixel_blocks else data["high"])
     return np.concatenate(lows), np.concatenate(highs)
 
 
@@ -170,7 +161,7 @@ def resume(cfg: UpscalerConfig, work: Path, log):
     import torch
     net = upscaler.build(cfg.num_feat, cfg.num_conv, seed=cfg.seed)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
-    state = {"step": 0, "seconds": 0.0, "gen": torch.Generator().manual_seed(cfg.seed + 1).get_state()}
+    state = {"step": 0, "seconds": 0.0, "gen": torch.Generator().manual_seed(cfg.seed + 1).get_state(), "history": []}
     path = work / "ckpt.pt"
     if path.exists():
         saved = torch.load(path, weights_only=False)
@@ -180,6 +171,7 @@ def resume(cfg: UpscalerConfig, work: Path, log):
         net.load_state_dict(saved["net"])
         opt.load_state_dict(saved["opt"])
         state = {k: saved[k] for k in ("step", "seconds", "gen")}
+        state["history"] = saved.get("history") or [{"from_step": 0, "config": saved["config"]}]
         log(f"resumed at step {state['step']} ({state['seconds'] / 60:.1f} min trained)")
     return net, opt, state
 
@@ -197,22 +189,27 @@ def held_figures(net, low, high) -> dict:
 
 
 def train(cfg: UpscalerConfig, work: Path = WORK, out: Path | None = None, model_dir: Path = MODEL_DIR,
-          command: str = "") -> dict:
-    """Train from the last checkpoint to cfg.steps; write `out` at the end. Returns the last curve row."""
+          command: str = "", stop_at: int | None = None) -> dict:
+    """Train from the last checkpoint to cfg.steps (or stop, checkpointed, at `stop_at`, for a
+    schedule that changes its loss part-way); write `out` at the end. Returns the last curve row."""
     import torch
     work.mkdir(parents=True, exist_ok=True)
     log = logger(work / "train.log")
     log(f"config {dataclasses.asdict(cfg)}, {torch.get_num_threads()} thread(s)")
     net, opt, state = resume(cfg, work, log)
-    vae = load_vae(model_dir)
+    vae = upscaler.load_vae(model_dir)
     low, high = pairs(cfg, vae, work, log)
     held_low, held_high, _ = make_pairs(vae, cfg.held, HELD_SEED, 0.0)
     del vae
     gen = torch.Generator()
     gen.set_state(state["gen"])
+    history = state["history"]  # each setting a run changed, and from which step: config.json tells
+    if not history or history[-1]["config"] != dataclasses.asdict(cfg):
+        history = history + [{"from_step": state["step"], "config": dataclasses.asdict(cfg), "command": command}]
     step, start, done_before, row = state["step"], time.time(), state["seconds"], {}
     net.train()
-    while step < cfg.steps:
+    end = min(cfg.steps, stop_at or cfg.steps)
+    while step < end:
         x, y = crops(low, high, cfg, gen)
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
@@ -232,26 +229,27 @@ def train(cfg: UpscalerConfig, work: Path = WORK, out: Path | None = None, model
             with open(work / "curve.jsonl", "a") as f:
                 f.write(json.dumps(row) + "\n")
             log(f"held-out {json.dumps(row)}")
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+        if step % cfg.checkpoint_every == 0 or step in (cfg.steps, end):
             save_checkpoint(work / "ckpt.pt", {"net": net.state_dict(), "opt": opt.state_dict(), "step": step,
-                                               "seconds": seconds, "gen": gen.get_state(), "command": command,
+                                               "seconds": seconds, "gen": gen.get_state(), "history": history,
                                                "config": dataclasses.asdict(cfg)})
-    if out is not None:
+    if out is not None and step == cfg.steps:
         log(f"exported to {export(work, out, command)}")
     return row
 
 
 def export(work: Path, out: Path, command: str = "") -> Path:
     """The checkpoint's network as <out>/tiny-world-x2.safetensors (fp32) and config.json, which
-    names the command of the run that wrote the checkpoint (else `command`)."""
+    names the command of the run that wrote the checkpoint (else `command`) and every run's settings."""
     import torch
     saved = torch.load(work / "ckpt.pt", weights_only=False)
-    command = saved.get("command") or command
+    runs = saved.get("history", [])
+    command = next((r["command"] for r in reversed(runs) if r.get("command")), command)
     net = upscaler.build(saved["config"]["num_feat"], saved["config"]["num_conv"])
     net.load_state_dict(saved["net"])
     out = Path(out)
     path = upscaler.save(net, out / upscaler.WEIGHTS, metadata={"step": saved["step"]})
-    upscaler.write_config(out, net, command, {"steps": saved["step"],
+    upscaler.write_config(out, net, command, {"steps": saved["step"], "runs": runs,
                                                "train_minutes": round(saved["seconds"] / 60, 1)})
     return path
 
@@ -273,8 +271,10 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: a test that the loop runs")
     p.add_argument("--export-from-checkpoint", action="store_true", help="write --out from <work>/ckpt.pt and stop")
-    for f in dataclasses.fields(UpscalerConfig):
-        p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
+    p.add_argument("--stop-at", type=int, default=None, help="stop (checkpointed) at this step; resume changes settings")
+    for f in dataclasses.fields(UpscalerConfig):  # bool("false") is True: booleans read words
+        kind = (lambda v: v.lower() in ("1", "true", "yes")) if isinstance(f.default, bool) else type(f.default)
+        p.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None)
     args = p.parse_args(argv)
     command = "python -m workshop.upscaler_train " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.export_from_checkpoint:
@@ -287,7 +287,7 @@ def main(argv=None) -> None:
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(UpscalerConfig)
              if getattr(args, f.name) is not None}
     cfg = UpscalerConfig(**{**(SMOKE if args.smoke else {}), **given})
-    train(cfg, args.work, args.out, args.model, command)
+    train(cfg, args.work, args.out, args.model, command, args.stop_at)
 
 
 if __name__ == "__main__":
