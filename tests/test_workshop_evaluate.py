@@ -26,7 +26,8 @@ def test_sections_take_names_and_groups_in_order_each_once():
     assert sections_of("vae,sharp") == ["vae", "generated", "styles"] and sections_of("none") == []
     with pytest.raises(ValueError, match="sections must be among"):
         sections_of("sharp,colour")
-    assert set(RUNS) == set(sections_of("world,sharp,sketch,lessons")) and set(FULL) == set(QUICK)
+    assert sections_of("upscaler,sharp") == ["upscaler", "vae", "generated", "styles"]
+    assert set(RUNS) == set(sections_of("world,sharp,sketch,lessons,upscaler")) and set(FULL) == set(QUICK)
 
 
 def test_the_command_line_checks_before_anything_loads(capsys):
