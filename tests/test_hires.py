@@ -50,7 +50,7 @@ def test_hires_gives_four_captioned_panels_of_one_seed(lab):
     panels = lab.hires("a red car", seed=4, factor=2, strength=0.3)
     base = lab.generate("a red car", seed=4)
     assert [p.caption.split(" ")[1] for p in panels][:2] == ["nearest", "bicubic"]
-    assert panels[3].caption.endswith("+ img2img 0.3 (hires fix)")
+    assert panels[3].caption == "x2 hires fix 0.3" and panels[2].caption == "x2 tiny-sd1.x-x2"
     assert all(p.image.size == (128, 128) and p.params["seed"] == 4 and p.params["hires_upscale"] == 2
                for p in panels)
     assert np.array_equal(np.asarray(panels[0].image)[::2, ::2], np.asarray(base.image))  # the same seed

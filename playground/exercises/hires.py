@@ -52,6 +52,6 @@ def hires(manager, params: GenerationParams, factor: int = 2, strength: float = 
     # 3. the fix: the upscaler's picture repainted lightly at the bigger size, same seed
     (fixed,) = render(manager, [big], "img2img", image=model_image)
     panels.append(make_panel(manager, params.replace(strength=strength, num_inference_steps=big.num_inference_steps),
-                             fixed, f"x{factor} {name} + img2img {strength:g} (hires fix)",
+                             fixed, f"x{factor} hires fix {strength:g}",
                              hires_upscale=factor, hires_upscaler=name))
     return panels
