@@ -192,10 +192,12 @@ class Lab(PromptLessons, SamplerLessons, ConditioningLessons, InsideLessons):
         return prior.compare(prompt, panels)
 
     # ------------------------------------------------------------------ output
-    def upscale(self, panel: Panel, factor: int = 2, method: str = "model") -> Panel:
+    def upscale(self, panel: Panel, factor: int = 2, method: str = "model", device: str | None = None) -> Panel:
         """The panel `factor` times bigger (2 or 4; 1 gives it back): through the model's learnt
         upscaler ("model", the registry's `upscaler`), or "bicubic" / "nearest" to compare.
-        The settings are kept and the upscale recorded as AUTOMATIC1111 writes it."""
+        The settings are kept and the upscale recorded as AUTOMATIC1111 writes it. `device`:
+        where the network runs (default the model's; the portfolio export, outside any GPU call,
+        says "cpu")."""
         factor = _upscale.check_factor(factor)
         if method not in _upscale.METHODS:
             raise ValueError(f"method must be one of {', '.join(_upscale.METHODS)}, got {method!r}")
@@ -204,7 +206,7 @@ class Lab(PromptLessons, SamplerLessons, ConditioningLessons, InsideLessons):
         _upscale.check_size(panel.image, factor)
         if method == "model":
             path = _upscale.upscaler_file(self.manager.spec)
-            image, name = _upscale.run(_upscale.load(path, self.device), panel.image, factor), _upscale.name_of(path)
+            image, name = _upscale.run(_upscale.load(path, device or self.device), panel.image, factor), _upscale.name_of(path)
         else:
             image, name = _upscale.resize(panel.image, factor, method), method
         params = dict(panel.params, hires_upscale=factor, hires_upscaler=name)

@@ -121,7 +121,7 @@ def spec_for_folder(folder: Path) -> ModelSpec:
     return ModelSpec(id=str(folder.resolve()), family=family, label=folder.name, path=str(folder.resolve()),
                      size=size, max_size=2 * size, steps=20, guidance=2.0 if family == "embedded" else 7.5,
                      scheduler="DDIM", max_batch=16 if size <= 256 else 8, controlnets=nets,
-                     upscaler={"file": f"upscaler/{p.name}" for p in sorted(folder.glob("upscaler/*.safetensors"))[:1]})
+                     upscaler={"file": f"upscaler/{f.name}"} if (f := next(iter(sorted(folder.glob("upscaler/*.safetensors"))), None)) else {})
 
 
 def spec_for_pipeline(pipe, model: str, controlnets: dict | None, spec_fields: dict) -> ModelSpec:

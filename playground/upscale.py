@@ -32,8 +32,12 @@ def check_factor(factor) -> int:
 
 
 def check_size(image: Image.Image, factor: int) -> None:
-    if max(image.size) * factor > MAX_SIDE:
-        raise ValueError(f"upscale factor {factor} would make {image.width * factor} x {image.height * factor} "
+    check_upscaled_size(image.width, image.height, factor)
+
+
+def check_upscaled_size(width: int, height: int, factor: int) -> None:
+    if max(width, height) * factor > MAX_SIDE:
+        raise ValueError(f"upscale factor {factor} would make {width * factor} x {height * factor} "
                          f"pixels; the largest side allowed is {MAX_SIDE}")
 
 
@@ -44,12 +48,21 @@ def upscaler_file(spec: ModelSpec) -> str:
     if not entry.get("file"):
         raise ValueError(f"upscaler: model {spec.id} names none (presets/models.yaml `upscaler:`); "
                          "nearest and bicubic still work")
-    if spec.path or Path(entry["file"]).is_absolute():  # a local model's, or a file given outright
-        return str(Path(spec.path or "/") / entry["file"])
+    if Path(entry["file"]).is_absolute():  # a file given outright
+        return entry["file"]
+    if spec.path:  # a local model's, in its folder
+        return str(Path(spec.path) / entry["file"])
+    if not entry.get("repo"):
+        raise ValueError(f"upscaler: model {spec.id} is a hub model, so its `upscaler:` needs a repo")
+    return _hub_file(entry["repo"], entry["file"])
+
+
+@functools.lru_cache(maxsize=8)
+def _hub_file(repo: str, file: str) -> str:
+    # Once per file: check_hub may try a connection, which a grid's every panel should not pay.
     from huggingface_hub import hf_hub_download
 
-    local_only = check_hub(entry["repo"], entry["file"])
-    return hf_hub_download(entry["repo"], entry["file"], local_files_only=local_only)
+    return hf_hub_download(repo, file, local_files_only=check_hub(repo, file))
 
 
 @functools.lru_cache(maxsize=4)

@@ -66,11 +66,24 @@ def test_hires_gives_four_captioned_panels_of_one_seed(lab):
     (dict(factor=3), "upscale factor must be one of 1, 2, 4"),
     (dict(factor=1), "factor must be 2 or 4"),
     (dict(strength=0.9), r"strength must be a number in 0.05..0.8"),
-    (dict(factor=4, width=128, height=128), "width must be at most 128 pixels"),
 ])
 def test_hires_refuses_before_any_work(lab, kwargs, message):
     with pytest.raises(ValueError, match=message):
         lab.hires("a red car", seed=1, **kwargs)
+
+
+def test_where_the_model_cannot_paint_that_big_there_is_no_fix(lab):
+    panels = lab.hires("a red car", seed=1, factor=4)  # 64 -> 256 px, past the tiny model's 128
+    assert [p.caption for p in panels] == ["x4 nearest", "x4 bicubic", "x4 tiny-sd1.x-x2"]
+    assert all(p.image.size == (256, 256) for p in panels)
+
+
+def test_the_shared_upscale_is_refused_before_any_generation(lab, monkeypatch):
+    calls = []
+    monkeypatch.setattr(type(lab), "triptych", lambda *a, **k: calls.append(1))
+    with pytest.raises(ValueError, match="largest side allowed is 1024"):
+        triptych.run_triptych(Labs(lab), "a fox", "seed", "1", 7, **settings_for(lab, upscale="x4", width=512))
+    assert calls == []
 
 
 def test_the_tab_returns_the_four_panels(lab):

@@ -33,15 +33,17 @@ def learnt(manager, image: Image.Image, factor: int) -> tuple[Image.Image, str]:
 
 
 def hires(manager, params: GenerationParams, factor: int = 2, strength: float = 0.3) -> list[Panel]:
-    """[nearest, bicubic, upscaler, hires fix], each `factor` times the size of params'."""
+    """[nearest, bicubic, upscaler, hires fix], each `factor` times the size of params'; without
+    the fix where the bigger size is past the model's max_size (the model cannot paint it)."""
     # 1. check everything before any work: the factor, the strength, and the fix's size cap
     factor, strength = upscale.check_factor(factor), check_strength(strength)
     if factor == 1:
         raise ValueError("factor must be 2 or 4 for the hires lesson (1 is no upscale)")
     big = params.replace(width=params.width * factor, height=params.height * factor, strength=strength,
                          num_inference_steps=steps_for_strength(params.num_inference_steps, strength))
-    big.check_size(manager.spec.max_size)
     upscale.check_size(Image.new("RGB", (params.width, params.height)), factor)
+    # the fix paints at the bigger size: only where the model may paint that big (its max_size)
+    fits = max(big.width, big.height) <= manager.spec.max_size
     # 2. the seed at the model's size, then three upscales of it
     (base,) = render(manager, [params])
     model_image, name = learnt(manager, base, factor)
@@ -49,6 +51,8 @@ def hires(manager, params: GenerationParams, factor: int = 2, strength: float = 
                 (model_image, name)]
     panels = [make_panel(manager, params, image, f"x{factor} {how}", hires_upscale=factor, hires_upscaler=how)
               for image, how in pictures]
+    if not fits:
+        return panels
     # 3. the fix: the upscaler's picture repainted lightly at the bigger size, same seed
     (fixed,) = render(manager, [big], "img2img", image=model_image)
     panels.append(make_panel(manager, params.replace(strength=strength, num_inference_steps=big.num_inference_steps),

@@ -20,6 +20,9 @@ def run_hires(labs: Labs, prompt, seed, factor, strength, progress=gr.Progress(t
     panels = lab.hires(prompt, seed=seed_value(seed), factor=as_int(factor, "factor"),
                        strength=as_float(strength, "strength"), **kw)
     warn_truncated(panels)
+    if len(panels) == 3:
+        gr.Info("No hires fix at this size: the model cannot paint pictures that big (its largest size is "
+                f"{lab.defaults()['max_size']} px). Try x2.")
     return gallery_items(panels), panels
 
 

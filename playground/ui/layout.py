@@ -118,10 +118,11 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
                                                       elem_id="portfolio-gallery")
             shared.picked = gr.CheckboxGroup(label="Panels in the piece (in this order)", choices=[], render=False)
             targets = {}
+            defaults = labs.lab.defaults()  # the About texts quote the model's size
             for ex in EXERCISES:
                 with gr.Tab(ex.title, id=ex.id):
                     with gr.Accordion("About this lesson", open=False):
-                        gr.Markdown(about_text(load_preset(ex.id), labs.lab.defaults()))
+                        gr.Markdown(about_text(load_preset(ex.id), defaults))
                     widgets = ex.tab.build_tab(labs, shared, ex)
                 if ex.restores != (widgets is not None):
                     raise RuntimeError(f"exercise {ex.id}: restores={ex.restores} but its tab returned {widgets!r}")

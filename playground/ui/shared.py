@@ -25,6 +25,7 @@ from playground.store import PortfolioStore
 from playground.uploads import MAX_FILE_BYTES, load_image
 from playground.ui.fair import DEFAULT_IMAGES, MODEL_QUEUE, QueueClock, costed
 from playground.ui.values import as_int, settings_kwargs, upscale_value
+from playground.upscale import check_upscaled_size
 
 # Every event that runs a pipeline joins the queue MODEL_QUEUE: one model, one generation at a time.
 # Waiting requests beyond this are turned away ("queue is full") rather than piling up: a class
@@ -204,6 +205,8 @@ def lab_call(labs: Labs, settings: dict):
         raise ValueError(f"settings must include {', '.join(missing)}")
     values = {name: settings.get(name, OPTIONAL_SETTINGS.get(name)) for name in SETTINGS}
     lab, factor = labs.get(values.pop("model")), upscale_value(values["upscale"])
+    if factor > 1:  # refused before the generation, not after it
+        check_upscaled_size(as_int(values["width"], "width"), as_int(values["height"], "height"), factor)
     # Every panel the Lab returns comes back `factor` times bigger (Lab.upscaled), whatever the tab.
     return (lab.upscaled(factor) if factor > 1 else lab), settings_kwargs(None, **values)
 
