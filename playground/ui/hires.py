@@ -39,7 +39,8 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
         strength = gr.Slider(**slider(preset, "strength"), value=preset["strength"],
                              label="Hires fix strength (how much the model repaints)")
     run = gr.Button("Upscale four ways", variant="primary")
-    gallery = panels_gallery("Nearest · bicubic · upscaler · hires fix", columns=4)
+    # two columns: the bigger pictures are the point, and four in a row are cut off on a phone
+    gallery = panels_gallery("Nearest · bicubic · upscaler · hires fix", columns=2)
     panels = gr.State([])
     panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     gr.Examples(preset["examples"], [prompt, seed], label="Styles that upscale differently")
