@@ -54,12 +54,15 @@ def upscaler_file(spec: ModelSpec) -> str:
         return str(Path(spec.path) / entry["file"])
     if not entry.get("repo"):
         raise ValueError(f"upscaler: model {spec.id} is a hub model, so its `upscaler:` needs a repo")
-    return _hub_file(entry["repo"], entry["file"])
+    from huggingface_hub import constants
+
+    return _hub_file(entry["repo"], entry["file"], constants.HF_HUB_CACHE)
 
 
 @functools.lru_cache(maxsize=8)
-def _hub_file(repo: str, file: str) -> str:
-    # Once per file: check_hub may try a connection, which a grid's every panel should not pay.
+def _hub_file(repo: str, file: str, cache: str) -> str:
+    # Once per file and cache folder: check_hub may try a connection, which a grid's every panel
+    # should not pay; another cache folder (a test's, a moved HF_HUB_CACHE) is looked at afresh.
     from huggingface_hub import hf_hub_download
 
     return hf_hub_download(repo, file, local_files_only=check_hub(repo, file))
