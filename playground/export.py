@@ -2,7 +2,9 @@
 
 Every format carries every setting, so a student's triptych can be re-made from any one of
 them: the PNG in text chunks, the PDF as selectable text with the JSON attached, the ZIP as
-per-panel PNGs and JSON.
+per-panel PNGs and JSON. A panel made from a drawing, map or mask (its inputs) carries those too:
+in its own PNG's chunks, as panel_NN_<name>.png files in the ZIP (the JSON names them), and small
+under the panel in the PDF; the piece's PNG carries the first panel's, as `parameters` its settings.
 """
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from typing import Sequence, Union
 
 from PIL import Image, PngImagePlugin
 
+from playground.inputs import INPUTS, add_chunks, png_bytes
 from playground.panels import FORMAT, PORTFOLIO_CHUNK, Panel, compose, to_infotext, to_json
 from playground.pdf import portfolio_pdf
 from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS, check_length
 
 PathLike = Union[str, Path]
 PANEL_FILE = "panel_{:02d}.png"
+INPUT_FILE = "panel_{:02d}_{}.png"  # panel number, input name: panel_01_control_map.png
 
 
 def _check(panels: Sequence[Panel], title: str | None = None, statement: str | None = None) -> list[Panel]:
@@ -35,14 +39,22 @@ def _check(panels: Sequence[Panel], title: str | None = None, statement: str | N
     return panels
 
 
+def _panel_entry(panel: Panel, number: int) -> dict:
+    entry = {"file": PANEL_FILE.format(number), "caption": panel.caption, "params": panel.params,
+             "infotext": to_infotext(panel.params)}
+    if panel.inputs:  # only then: a piece without drawings reads as it always did
+        entry["inputs"] = {name: {"file": INPUT_FILE.format(number, name), "caption": INPUTS[name]}
+                           for name in panel.inputs}
+    return entry
+
+
 def portfolio_dict(panels: Sequence[Panel], title: str | None = None,
                    statement: str | None = None) -> dict:
-    """Everything needed to re-make the piece: title, statement, each panel's caption/params."""
+    """Everything needed to re-make the piece: title, statement, each panel's caption/params and
+    the files of its input pictures (in the ZIP)."""
     panels = _check(panels)
     return {"format": FORMAT, "title": title or "", "statement": statement or "",
-            "panels": [{"file": PANEL_FILE.format(i + 1), "caption": p.caption,
-                        "params": p.params, "infotext": to_infotext(p.params)}
-                       for i, p in enumerate(panels)]}
+            "panels": [_panel_entry(p, i + 1) for i, p in enumerate(panels)]}
 
 
 def _summary(panels: list[Panel]) -> str:
@@ -54,7 +66,7 @@ def _summary(panels: list[Panel]) -> str:
     return to_infotext(panels[0].params)
 
 
-def _png_bytes(panels: list[Panel], title: str | None, statement: str | None) -> bytes:
+def _png_bytes(panels: list[Panel], title: str | None, statement: str | None, memo: dict | None = None) -> bytes:
     info = PngImagePlugin.PngInfo()
     info.add_text("parameters", _summary(panels))
     info.add_text(PORTFOLIO_CHUNK, to_json(portfolio_dict(panels, title, statement)))
@@ -62,6 +74,7 @@ def _png_bytes(panels: list[Panel], title: str | None, statement: str | None) ->
         info.add_text("Title", title)
     if statement:
         info.add_text("Description", statement)
+    add_chunks(info, panels[0].inputs, memo)  # restore fills in the first panel: its pictures too
     buf = io.BytesIO()
     compose(panels, title=title, statement=statement).save(buf, format="PNG", pnginfo=info)
     return buf.getvalue()
@@ -94,11 +107,13 @@ def export_pdf(panels: Sequence[Panel], path: PathLike, title: str | None = None
 
 def _zip_bytes(panels: list[Panel], title: str | None, statement: str | None, png: bytes | None = None,
                pdf: bytes | None = None) -> bytes:
-    buf = io.BytesIO()
+    buf, memo = io.BytesIO(), {}  # memo: a map the panels of one run share is encoded once
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for i, p in enumerate(panels):
-            zf.writestr(PANEL_FILE.format(i + 1), p.to_bytes())
-        zf.writestr("portfolio.png", png if png is not None else _png_bytes(panels, title, statement))
+            zf.writestr(PANEL_FILE.format(i + 1), p.to_bytes(memo))
+            for name, image in p.inputs.items():
+                zf.writestr(INPUT_FILE.format(i + 1, name), png_bytes(name, image, memo))
+        zf.writestr("portfolio.png", png if png is not None else _png_bytes(panels, title, statement, memo))
         zf.writestr("portfolio.pdf", pdf if pdf is not None else _pdf_bytes(panels, title, statement))
         zf.writestr("portfolio.json", to_json(portfolio_dict(panels, title, statement), indent=2))
     return buf.getvalue()
@@ -106,7 +121,9 @@ def _zip_bytes(panels: list[Panel], title: str | None, statement: str | None, pn
 
 def export_zip(panels: Sequence[Panel], path: PathLike, title: str | None = None,
                statement: str | None = None) -> Path:
-    """panel_NN.png (each with its metadata), portfolio.png, portfolio.pdf, portfolio.json."""
+    """panel_NN.png (each with its metadata), panel_NN_<input>.png (a ControlNet panel's
+    control_image and control_map, an inpainting panel's init_image and mask), portfolio.png,
+    portfolio.pdf, portfolio.json."""
     return _write(path, _zip_bytes(_check(panels, title, statement), title, statement))
 
 

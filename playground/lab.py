@@ -210,7 +210,7 @@ class Lab(PromptLessons, SamplerLessons, ConditioningLessons, InsideLessons):
         else:
             image, name = _upscale.resize(panel.image, factor, method), method
         params = dict(panel.params, hires_upscale=factor, hires_upscaler=name)
-        return Panel(image, f"{panel.caption} · x{factor} {name}", params)
+        return Panel(image, f"{panel.caption} · x{factor} {name}", params, panel.inputs)  # remade at the first size
 
     def upscaled(self, factor: int) -> "_upscale.Upscaled":
         """This Lab with every panel it returns upscaled `factor` times (Lab.upscale, "model")."""

@@ -1,8 +1,9 @@
 """Panels: one generated image with its caption and settings, PNG metadata, and composition.
 
-A saved panel carries two PNG text chunks: `parameters` in AUTOMATIC1111's infotext format
-(so A1111, ComfyUI, civitai and friends read it) and `playground`, a JSON copy of every
-parameter, because infotext is lossy (no metrics, no ControlNet details beyond a summary).
+A saved panel carries `parameters` in AUTOMATIC1111's infotext format (so A1111, ComfyUI,
+civitai and friends read it), `playground`, a JSON copy of every parameter (infotext is lossy:
+no metrics, no ControlNet details beyond a summary), and one `playground-<name>` chunk per
+picture it was made from, a drawing, map or mask (playground/inputs.py), so it can be remade.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from playground.infotext import (check_text_size, comfyui_note, exif_comment, parse_infotext, to_infotext,
                                  to_json)
+from playground.inputs import add_chunks, check_inputs, read_chunks
 from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS, check_length
 from playground.uploads import DECODE_ERRORS
 
@@ -32,32 +34,36 @@ ImageSource = Union[str, Path, BinaryIO, Image.Image]
 
 @dataclass
 class Panel:
-    """One image plus the caption naming what varied and every setting needed to re-make it."""
+    """One image, the caption naming what varied, every setting needed to re-make it and the
+    pictures it was made from (`inputs`, at the generation size: playground/inputs.py)."""
 
     image: Image.Image
     caption: str = ""
     params: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.image, Image.Image):
             raise ValueError(f"image must be a PIL.Image.Image, got {type(self.image).__name__}")
+        self.inputs = check_inputs(self.inputs)
 
-    def pnginfo(self) -> PngImagePlugin.PngInfo:
+    def pnginfo(self, memo: dict | None = None) -> PngImagePlugin.PngInfo:
         info = PngImagePlugin.PngInfo()
         info.add_text("parameters", to_infotext(self.params))
         info.add_text(JSON_CHUNK, to_json({"format": FORMAT, "caption": self.caption, "params": self.params}))
+        add_chunks(info, self.inputs, memo)
         return info
 
     def save(self, path: Union[str, Path]) -> Path:
-        """Write a PNG (whatever the suffix) with the `parameters` and `playground` chunks."""
+        """Write a PNG (whatever the suffix) with its text chunks (and its pictures')."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.image.save(path, format="PNG", pnginfo=self.pnginfo())
         return path
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, memo: dict | None = None) -> bytes:
         buf = io.BytesIO()
-        self.image.save(buf, format="PNG", pnginfo=self.pnginfo())
+        self.image.save(buf, format="PNG", pnginfo=self.pnginfo(memo))
         return buf.getvalue()
 
 
@@ -129,13 +135,13 @@ def read_params(source: ImageSource) -> dict:
 
 
 def read_panel(source: ImageSource) -> Panel:
-    """A Panel back from a saved PNG: image, caption (ours only) and params."""
+    """A Panel back from a saved PNG: image, caption (ours only), params and input pictures."""
     img = _open(source)
     data = read_panel_json(img)
     caption = data.get("caption", "") if data else ""
-    params = read_params(img)
+    params, inputs = read_params(img), read_chunks(_text_chunks(img))
     img.load()
-    return Panel(img.copy(), str(caption or ""), params)
+    return Panel(img.copy(), str(caption or ""), params, inputs)
 
 
 # ---------------------------------------------------------------- composition

@@ -202,6 +202,14 @@ def load_preset(name: str) -> dict:
     return copy.deepcopy(_read_preset(name))
 
 
+def preset_picture(name: str) -> Path:
+    """A picture a preset names (presets/pictures/: the image tabs' first inputs), checked to exist."""
+    path = (PRESETS_DIR / name).resolve()
+    if path.parent != (PRESETS_DIR / "pictures").resolve() or not path.is_file():
+        raise ValueError(f"preset picture must be a file in presets/pictures/, got {name!r}")
+    return path
+
+
 class Settings(TypedDict, total=False):
     """The keywords every Lab method takes besides its own (Unpack[Settings])."""
 

@@ -7,6 +7,9 @@ from matplotlib's package data, which is always installed here. Characters DejaV
 Chinese word in a prompt, an emoji) go to fallback fonts: a CJK font where the system has one,
 then Last Resort (also in matplotlib), which draws a placeholder box for any code point. Either
 way the text layer keeps the real characters, so they copy out and search as written.
+
+A panel made from a drawing, map or mask shows those pictures small under it, each captioned
+("control map", "mask"), so a reader sees what the panel followed.
 """
 from __future__ import annotations
 
@@ -18,12 +21,14 @@ from typing import Sequence
 
 from PIL import Image
 
+from playground.inputs import INPUTS
 from playground.panels import Panel, compose, to_infotext, to_json
 
 PAGE_W, MARGIN = 210.0, 15.0  # A4 portrait, millimetres
 TEXT_W = PAGE_W - 2 * MARGIN
 PRINT_DPI = 150  # small model images are upscaled (nearest) to about this, so they stay crisp
 ATTACHMENT = "portfolio.json"
+INPUT_W, INPUT_GAP = 40.0, 6.0  # mm: a panel's input pictures, small in a row under it
 _FAMILY, _CORE_FAMILY = "body", "helvetica"
 _SYSTEM_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
                 "/usr/share/fonts/truetype/droid", "/usr/share/fonts/truetype/noto", "/Library/Fonts",
@@ -109,11 +114,35 @@ class _Doc:
             room = pdf.h - 2 * MARGIN
         scale = min(TEXT_W / img.width, min(max_h, room) / img.height)
         w, h = img.width * scale, img.height * scale
-        factor = int(w / 25.4 * PRINT_DPI / img.width)
-        if factor >= 2:  # whole-number nearest upscaling: no viewer blurs a 128 px panel
-            img = img.resize((img.width * factor, img.height * factor), Image.Resampling.NEAREST)
-        pdf.image(img.convert("RGB"), x=MARGIN + (TEXT_W - w) / 2, w=w, h=h, alt_text=_printable(alt, self.core)[:500])
+        pdf.image(_crisp(img, w), x=MARGIN + (TEXT_W - w) / 2, w=w, h=h, alt_text=_printable(alt, self.core)[:500])
         pdf.ln(4)
+
+    def pictures(self, items: list[tuple[Image.Image, str]]) -> None:
+        """Small pictures in a row, centred, each with its caption under it (a new page first
+        when the row does not fit on this one)."""
+        pdf, n = self.pdf, len(items)
+        w = min(INPUT_W, (TEXT_W - (n - 1) * INPUT_GAP) / n)
+        heights = [w * img.height / img.width for img, _ in items]
+        row_h = max(heights) + 6  # the caption's line under the tallest
+        if pdf.h - MARGIN - pdf.y < row_h:
+            pdf.add_page()
+        x0, y = MARGIN + (TEXT_W - n * w - (n - 1) * INPUT_GAP) / 2, pdf.y
+        pdf.set_font(_CORE_FAMILY if self.core else _FAMILY, "", 8.5)
+        for k, ((img, caption), h) in enumerate(zip(items, heights)):
+            x = x0 + k * (w + INPUT_GAP)
+            pdf.image(_crisp(img, w), x=x, y=y, w=w, h=h, alt_text=_printable(caption, self.core))
+            pdf.set_xy(x, y + max(heights) + 1)
+            pdf.cell(w, 4, _printable(caption, self.core), align="C")
+        pdf.set_xy(MARGIN, y + row_h + 2)
+
+
+def _crisp(img: Image.Image, width_mm: float) -> Image.Image:
+    """RGB, upscaled by a whole number (nearest) to about PRINT_DPI at that width: no viewer
+    blurs a 128 px panel."""
+    factor = int(width_mm / 25.4 * PRINT_DPI / img.width)
+    if factor >= 2:
+        img = img.resize((img.width * factor, img.height * factor), Image.Resampling.NEAREST)
+    return img.convert("RGB")
 
 
 def _param_lines(params: dict, prefix: str = "") -> list[str]:
@@ -141,6 +170,8 @@ def _panel(doc: _Doc, panel: Panel, number: int, total: int) -> None:
     doc.pdf.add_page()
     doc.text(f"Panel {number} of {total}: {panel.caption}".rstrip(": "), 14, bold=True, gap=2)
     doc.image(panel.image, 120, alt=panel.caption or f"panel {number}")
+    if panel.inputs:  # what it was made from: its control map, its mask
+        doc.pictures([(img, INPUTS[name]) for name, img in panel.inputs.items()])
     # the student's note (triptych "what changed?") gets its own heading, not a parameter line
     params = {k: v for k, v in panel.params.items() if k != "note"}
     if panel.params.get("note"):

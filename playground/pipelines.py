@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from playground.guidance import pipeline_class
 from playground.params import PRESETS_DIR, SCHEDULERS
 from playground.registry import (TASK_CLASSES, HubUnavailableError, ModelSpec, check_hub, check_local_weights,
                                  check_runnable, controlnet_files, hub_files, load_registry, missing_from_cache,
@@ -119,11 +120,10 @@ class PipelineManager:
         self._scheduler_config = dict(pipe.scheduler.config)
 
     def _load_base(self):
-        import diffusers
-
-        # 1. where the weights come from: a local folder, or the hub (cache first)
+        # 1. where the weights come from: a local folder, or the hub (cache first); the class
+        # guides as the formula says for the embedded family (playground/guidance.py)
         spec = self.spec
-        cls = getattr(diffusers, TASK_CLASSES[spec.family]["text2img"])
+        cls = pipeline_class(spec.family, "text2img")
         kwargs: dict[str, Any] = dict(dtype=self.dtype, use_safetensors=True)
         if spec.path:
             source = check_local_weights(spec)
@@ -188,12 +188,9 @@ class PipelineManager:
         return pipe
 
     def _derive(self, task: str, detector: str | None):
-        import diffusers
-
         base = self.base
         extra = {"controlnet": self.controlnet_model(detector)} if task == "controlnet" else {}
-        cls = getattr(diffusers, TASK_CLASSES[self.spec.family][task])
-        return derive_pipeline(cls, base, **extra)
+        return derive_pipeline(pipeline_class(self.spec.family, task), base, **extra)
 
     # ------------------------------------------------------------------ per call
     def set_scheduler(self, pipe, name: str) -> None:

@@ -14,3 +14,34 @@ def test_bench_on_the_tiny_pipeline(capsys):
         assert words in out
     assert report["model"] == "tiny-sd1.x" and report["steps"] == 2 and report["seeds"] == 3
     assert report["max_pixel_diff"] <= 3 and report["sequential_s"] > 0 and report["rss_mb"] > 0
+
+
+def test_the_walk_section_times_the_tabs_default_call():
+    """--walk: the Walks tab's call at its preset (warmed up first), and with compare four more."""
+    from types import SimpleNamespace
+
+    from playground.exercises.interpolate import Walk
+    from playground.params import load_preset
+
+    calls = []
+
+    class FakeLab:
+        progress = True
+
+        def interpolate(self, prompt, **kw):
+            calls.append(kw)
+            steps = kw.get("num_inference_steps", 20)
+            panels = [SimpleNamespace(params={"t": t, "num_inference_steps": steps}) for t in (0.0, 0.25, 1.0)]
+            return Walk(panels, kw["spacing"], renders=kw["budget"] or 3, rounds=1, ratio=1.25)
+
+    preset = load_preset("interpolate")
+    report = bench.run_walk_bench(FakeLab(), compare=True)
+    assert calls[0]["spacing"] == "uniform" and calls[0]["num_inference_steps"] == 2  # the warm-up
+    assert calls[1] == dict(seeds=preset["seeds"], frames=preset["frames"], mode=preset["mode"], prompt_b=None,
+                            spacing=preset["spacing"], budget=preset["renders"])  # the model's own settings
+    assert [(c["spacing"], c["budget"], c["num_inference_steps"]) for c in calls[2:]] == [
+        (s, r if s == "even" else None, n) for s, r, n in bench.WALK_FIGURES]
+    out = bench.format_walk(report)
+    assert report["walk_s"] > 0 and report["walk_t"] == [0.0, 0.25, 1.0] and report["walk_renders"] == preset["renders"]
+    assert f"{preset['renders']} renders in 2 calls, largest step / median 1.25" in out
+    assert "0.0000, 0.2500, 1.0000" in out and "even 32 at 10 steps: 32 renders" in out

@@ -190,3 +190,21 @@ def test_switching_from_the_embedded_model_to_each_hub_model_and_back(hub_cache)
             lab.switch_model(model)
             panel = lab.generate("a red car", seed=1, width=64, height=64, num_inference_steps=1)
             assert lab.model == model == panel.params["model"] and lab.family == REGISTRY[model].family
+
+
+def test_hub_models_keep_diffusers_guidance_rule(hub_cache):
+    """SD-Turbo's default guidance 0 means "no guidance" (diffusers' rule, what it was distilled
+    for): the same picture as 1. Only the embedded family guides as the formula says at 0
+    (playground/guidance.py; tests/test_pipelines.py)."""
+    import diffusers
+    import numpy as np
+
+    with pointing_at(hub_cache):
+        lab = Lab(model=TURBO, device="cpu")
+        lab.progress = False
+        at = {g: lab.generate("a red car", seed=1, width=64, height=64, num_inference_steps=1, guidance_scale=g)
+              for g in (0.0, 1.0)}
+        assert type(lab.manager.base) is diffusers.StableDiffusionPipeline
+        assert type(lab.manager.pipeline("img2img")) is diffusers.StableDiffusionImg2ImgPipeline
+    pixels = [np.asarray(p.image.convert("RGB"), dtype=np.int16) for p in at.values()]
+    assert np.abs(pixels[0] - pixels[1]).max() == 0

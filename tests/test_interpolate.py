@@ -1,6 +1,9 @@
 """The walks exercise, between seeds and prompts: slerp stays on the noise's sphere, lerp cuts inside."""
 from __future__ import annotations
 
+import struct
+import zlib
+
 import numpy as np
 import pytest
 import torch
@@ -8,7 +11,7 @@ from PIL import Image
 from conftest import PIXEL_TOLERANCE, max_diff
 
 from playground.exercises.interpolate import even_steps, lerp, slerp, walk_noise
-from playground.exercises.spacing import MIN_WIDTH, budget_for, distances, even_walk, pick, pixels
+from playground.exercises.spacing import MIN_WIDTH, ROUND, budget_for, distances, even_walk, pick, pixels
 
 
 def test_slerp_keeps_the_norm_and_lerp_shrinks_the_middle():
@@ -108,20 +111,39 @@ def test_picking_frames_evens_out_steps_of_a_known_path():
     path, ratio = pick(dist, 4)
     assert path == [0, 4, 6, 8] and ratio == pytest.approx(1.0)
     assert pick(dist, 9)[0] == list(range(9))  # as many frames as candidates: all of them
+    # a walk that goes out and comes back: its far end is shown, not two near-copies of the start
+    out_and_back = distances([np.full(4, x, np.float32) for x in (0, 5, 10, 15, 20, 15, 10, 5, 0)])
+    assert pick(out_and_back, 3)[0] == [0, 4, 8]
 
 
-def test_an_even_walk_resolves_a_sharp_turn_and_keeps_both_ends():
+def _chaotic_cut(ts):
+    """A stand-in for a cut: a slow drift, and within 2e-4 of t = 0.3 a picture that flips
+    between three looks by a hash of t (as the 20-step sampler does where noise a hair apart
+    gives different pictures), past it the third look."""
+    out = []
+    for t in ts:
+        look = zlib.crc32(struct.pack("d", t)) % 3 if abs(t - 0.3) < 2e-4 else 2 * (t > 0.3)
+        out.append(Image.new("RGB", (8, 8), (int(round(60 * t + 60 * look)),) * 3))
+    return out
+
+
+def _counted(render):
     calls = []
 
     def render_ts(ts):
         calls.append(list(ts))
-        return _sharp_turn(ts)
+        return render(ts)
+    return render_ts, calls
 
-    ts, images, facts = even_walk(render_ts, 8)
+
+def test_an_even_walk_resolves_a_sharp_turn_and_keeps_both_ends():
+    render_ts, calls = _counted(_sharp_turn)
+    ts, images, facts = even_walk(render_ts, 8, budget=40)
     assert len(ts) == len(images) == 8 and ts[0] == 0.0 and ts[-1] == 1.0
     assert all(x < y for x, y in zip(ts, ts[1:]))
     assert calls[0] == even_steps(8)  # first the uniform walk, in one call
-    assert facts["renders"] == sum(map(len, calls)) <= budget_for(8) and facts["rounds"] == len(calls) - 1
+    assert [len(c) for c in calls] == [8] * 5  # then rounds of one full batch each, not bisection by ones
+    assert facts["renders"] == sum(map(len, calls)) <= 40 and facts["rounds"] == len(calls) - 1
     steps = [distances([pixels(a), pixels(b)])[0, 1] for a, b in zip(images, images[1:])]
     uniform = _sharp_turn(even_steps(8))
     before = [distances([pixels(a), pixels(b)])[0, 1] for a, b in zip(uniform, uniform[1:])]
@@ -129,6 +151,42 @@ def test_an_even_walk_resolves_a_sharp_turn_and_keeps_both_ends():
     assert max(steps) / np.median(steps) <= 2  # spread over several frames of the even one
     assert sum(0.432 < t < 0.4325 for t in ts) >= 2  # frames inside the turn
     assert facts["cuts"] == []  # a steep but smooth turn is no cut
+
+
+def test_a_round_cuts_the_largest_step_into_a_full_batch_of_parts():
+    render_ts, calls = _counted(_sharp_turn)
+    ts, _, facts = even_walk(render_ts, 8)  # the default budget: the uniform walk and one round
+    assert budget_for(8) == 16 and [len(c) for c in calls] == [8, 8]
+    assert facts["renders"] == 16 and facts["rounds"] == 1
+    # the turn (t = 0.4321) lies in the uniform step 3/7..4/7: its 8 points cut it into 9 equal parts
+    assert calls[1] == pytest.approx([3 / 7 + k / 63 for k in range(1, 9)])
+    # ... and two frames bracket it 1/63 of t apart (the uniform walk: 1/7)
+    assert min(t for t in ts if t > 0.4321) - max(t for t in ts if t < 0.4321) == pytest.approx(1 / 63)
+    render_ts, calls = _counted(_sharp_turn)
+    even_walk(render_ts, 8, budget=20)  # a last round takes what the budget leaves
+    assert [len(c) for c in calls] == [8, 8, 4]
+    render_ts, calls = _counted(_sharp_turn)
+    even_walk(render_ts, 4, budget=20)  # fewer frames: still rounds of ROUND points
+    assert [len(c) for c in calls] == [4, ROUND, 20 - 4 - ROUND]
+
+
+def test_frames_do_not_crowd_around_a_chaotic_cut():
+    """Across a cut, frames picked among the flipping pictures would crowd there (seeds 3 and
+    11 of the embedded model: four of eight frames at t = 0.2908..0.2913): the walk reaches
+    across it in one step, named, and spreads the other frames over the drift."""
+    for budget in (40, 64):
+        render_ts, calls = _counted(_chaotic_cut)
+        ts, _, facts = even_walk(render_ts, 8, budget=budget)
+        assert sum(abs(t - 0.3) < 2e-4 for t in ts) <= 1 and sum(abs(t - 0.3) < 0.01 for t in ts) <= 2
+        assert len(facts["cuts"]) == 1 and facts["ratio_between_cuts"] <= 2
+        assert all(len(c) == 8 for c in calls) and facts["renders"] <= budget
+
+
+def test_an_even_walk_is_deterministic():
+    for render in (_sharp_turn, _chaotic_cut):
+        first, second = even_walk(render, 8, budget=40), even_walk(render, 8, budget=40)
+        assert first[0] == second[0] and first[2] == second[2]
+        assert [np.asarray(a).tolist() for a in first[1]] == [np.asarray(b).tolist() for b in second[1]]
 
 
 def test_an_even_walk_stops_at_the_uniform_one_when_that_is_even():

@@ -223,3 +223,56 @@ def test_find_truncation_reports_the_cut_part():
     assert find_truncation(tok, "a cat") is None
     text = "x" * 75 + "yz"
     assert find_truncation(tok, text) == "yz"
+
+
+# ---------------------------------------------------------------- guidance (playground/guidance.py)
+def picture(pipe, prompt: str, guidance: float, seed: int = 7):
+    """One 4-step picture as floats in 0..1, its noise drawn as the app draws it."""
+    out = pipe(prompt=[prompt], generator=[torch.Generator("cpu").manual_seed(seed)], num_inference_steps=4,
+               guidance_scale=guidance, output_type="np")
+    return out.images[0]
+
+
+def test_the_embedded_family_guides_as_the_formula_says(embedded_folder):
+    """uncond + w * (cond - uncond): at w = 0 the prompt is ignored (the empty prompt's picture),
+    where diffusers would draw the prompt unguided (as at w = 1)."""
+    import diffusers
+
+    from playground.guidance import TrueGuidance
+
+    manager = PipelineManager(str(embedded_folder), device="cpu")
+    base = manager.base
+    base.set_progress_bar_config(disable=True)
+    zero, one = picture(base, "a red fox", 0.0), picture(base, "a red fox", 1.0)
+    empty = picture(base, "", 1.0)  # 1: the conditional pass alone, here on the empty prompt
+    assert abs(zero - empty).max() <= 1 / 255
+    assert abs(zero - one).max() > 3 / 255  # random weights: the prompt moves pixels by a few steps
+    # the control: diffusers' own class on the same modules draws the prompt unguided at 0
+    plain = pipelines.derive_pipeline(diffusers.StableDiffusionPipeline, base)
+    assert not isinstance(plain, TrueGuidance)
+    assert abs(picture(plain, "a red fox", 0.0) - one).max() <= 1 / 255
+    # every derived pipeline keeps it (built from the family's classes, not with from_pipe)
+    for task, detector in (("img2img", None), ("controlnet", "canny"), ("inpaint", None)):
+        pipe = manager.pipeline(task, detector)
+        assert isinstance(pipe, TrueGuidance) and pipe.unet is base.unet
+        pipe._guidance_scale = 0.0
+        assert pipe.do_classifier_free_guidance
+        pipe._guidance_scale = 1.0
+        assert not pipe.do_classifier_free_guidance
+
+
+def test_hub_families_keep_diffusers_classes():
+    import diffusers
+
+    from playground.guidance import pipeline_class
+    from playground.registry import TASK_CLASSES
+
+    for family in ("sd1.x", "sd2.x", "sdxl"):
+        for task, name in TASK_CLASSES[family].items():
+            assert pipeline_class(family, task) is getattr(diffusers, name)
+    embedded = pipeline_class("embedded", "text2img")
+    # the diffusers name kept: a saved pipeline's model_index.json loads back with plain diffusers
+    assert embedded is pipeline_class("embedded", "text2img") and embedded.__name__ == "StableDiffusionPipeline"
+    assert issubclass(embedded, diffusers.StableDiffusionPipeline)
+    with pytest.raises(ValueError, match="task must be one of"):
+        pipeline_class("embedded", "upscale")

@@ -197,7 +197,7 @@ def test_over_long_fields_are_refused_with_their_limit(api, lab, monkeypatch):
     ("triptych", lambda lab: ["a fox", "seed", "1, 2", "abc", *s(lab)], "Seed (0 to 4294967295): expected"),
     ("triptych", lambda lab: ["a fox", "seed", "1, 2", 7], f"this endpoint takes {4 + len(SETTINGS)} inputs"),
     ("controlnet", lambda lab: ["Sketch", [1, 2], None, "canny", "1", "a", 7, *s(lab)],
-     "Sketch (dark lines on white): malformed value"),
+     "Sketch: dark lines: malformed value"),
     ("seed_grid", lambda lab: ["a cat", "Random seeds", "many", "", *s(lab)],
      "How many random seeds: expected number, got 'many'"),
     ("portfolio_remove", lambda lab: [["x"]], "is not in the list of choices"),

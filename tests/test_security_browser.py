@@ -30,7 +30,7 @@ def page(lab, tmp_path_factory):
         page = browser.new_context(viewport={"width": 2600, "height": 1200}).new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(url)
-        page.get_by_role("tab", name="Triptych").wait_for()
+        page.locator("#nav-triptych").wait_for()
         yield page
         browser.close()
     mp.undo()

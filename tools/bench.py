@@ -3,6 +3,8 @@
     python -m tools.bench                    # the default model on this machine
     python -m tools.bench --tiny --steps 8   # the tests' tiny random pipeline (no weights)
     python -m tools.bench --model stabilityai/sd-turbo --steps 1 --size 512
+    python -m tools.bench --walk             # and the Walks tab's default call (--walk compare: and
+                                             # four other walks beside it)
 
 Timings live here and not in the tests, which stay about behaviour (docs/design.md).
 """
@@ -16,7 +18,12 @@ import time
 import numpy as np
 
 from playground.lab import Lab
+from playground.params import load_preset
 from playground.tiny import tiny_pipeline
+
+# The walks measured beside the default one (--walk compare): (spacing, renders, steps). The even
+# walk's cost is its renders over its rounds' batches; these four bracket the default's choice.
+WALK_FIGURES = (("uniform", 8, 20), ("even", 16, 10), ("even", 32, 10), ("even", 16, 20))
 
 
 def peak_memory() -> dict:
@@ -64,6 +71,47 @@ def run_bench(lab, steps: int | None = None, size: int | None = None, seeds: int
             "max_batch": lab.defaults()["max_batch"], **peak_memory()}
 
 
+def walk_call(lab, preset: dict, spacing: str | None = None, renders: int | None = None, **settings):
+    """The Walks tab's call at its preset's values (the tab sends the renders as an even walk's
+    budget) and the model's default settings unless given; returns (seconds, walk)."""
+    spacing = spacing or preset["spacing"]
+    budget = (renders or preset["renders"]) if spacing == "even" else None
+    start = time.perf_counter()
+    walk = lab.interpolate(preset["prompt"], seeds=preset["seeds"], frames=preset["frames"], mode=preset["mode"],
+                           prompt_b=preset["prompt_b"] or None, spacing=spacing, budget=budget, **settings)
+    return time.perf_counter() - start, walk
+
+
+def run_walk_bench(lab, compare: bool = False) -> dict:
+    """Seconds of the Walks tab's default call (the lesson's answer time), after a warm-up walk
+    of the same frames at 2 steps (model load, first batched call); with `compare`, WALK_FIGURES too."""
+    lab.progress = False
+    preset = load_preset("interpolate")
+    walk_call(lab, preset, "uniform", num_inference_steps=2)
+    seconds, walk = walk_call(lab, preset)
+    out = {"walk_s": seconds, "walk_renders": walk.renders, "walk_rounds": walk.rounds, "walk_ratio": walk.ratio,
+           "walk_spacing": walk.spacing, "walk_t": [p.params["t"] for p in walk], "walk_frames": len(walk),
+           "walk_steps": walk[0].params["num_inference_steps"], "walk_figures": []}
+    for spacing, renders, steps in WALK_FIGURES if compare else ():
+        took, other = walk_call(lab, preset, spacing, renders, num_inference_steps=steps)
+        out["walk_figures"].append({"spacing": spacing, "budget": renders, "renders": other.renders, "steps": steps,
+                                    "seconds": took})
+    return out
+
+
+def format_walk(r: dict) -> str:
+    calls = r["walk_rounds"] + 1
+    ratio = "" if r["walk_ratio"] is None else f", largest step / median {r['walk_ratio']:.2f}"
+    lines = [f"walk at the tab's defaults ({r['walk_frames']} frames, {r['walk_spacing']}, {r['walk_steps']} steps): "
+             f"{r['walk_s']:.2f} s, {r['walk_renders']} renders in {calls} call{'s' * (calls > 1)}{ratio}",
+             "walk frames' t:                   " + ", ".join(f"{t:.4f}" for t in r["walk_t"])]
+    if r["walk_figures"]:
+        lines.append("walks beside it:                  " + " | ".join(
+            f"{f['spacing']} {f['budget']} at {f['steps']} steps: {f['renders']} renders {f['seconds']:.1f} s"
+            for f in r["walk_figures"]))
+    return "\n".join(lines)
+
+
 def format_report(r: dict) -> str:
     lines = [
         f"model {r['model']} on {r['device']} ({r['dtype']}), {r['size']} px, {r['steps']} steps, {r['scheduler']}",
@@ -87,6 +135,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--size", type=int, help="width = height in pixels (default: the model's)")
     parser.add_argument("--seeds", type=int, default=8, help="grid size to compare (default 8)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--walk", nargs="?", const="default", choices=["default", "compare"],
+                        help="also time the Walks tab's default call (after a warm-up); compare: and "
+                             "uniform 8 at 20 steps, even 16 and 32 at 10, even 16 at 20 beside it")
     args = parser.parse_args(argv)
     if not 1 <= args.seeds <= 64:
         parser.error(f"--seeds must be in 1..64, got {args.seeds}")
@@ -95,8 +146,12 @@ def main(argv: list[str] | None = None) -> dict:
 
         # On a shared 2-core machine, 2 threads against a busy neighbour spin instead of working.
         torch.set_num_threads(max(1, args.threads))
-    report = run_bench(build_lab(args.model, args.tiny), args.steps, args.size, args.seeds)
+    lab = build_lab(args.model, args.tiny)
+    report = run_bench(lab, args.steps, args.size, args.seeds)
     print(format_report(report))
+    if args.walk:  # the tab's own settings: the model's defaults, whatever --steps and --size say
+        report.update(run_walk_bench(lab, compare=args.walk == "compare"))
+        print(format_walk(report))
     return report
 
 

@@ -125,7 +125,7 @@ def run(out: Path, before: Path | None = None, timeout_ms: int = 90_000) -> dict
             page = browser.new_page(viewport={"width": 2800, "height": 1400})
             page.set_default_timeout(timeout_ms)
             page.goto(f"http://127.0.0.1:{port}/")
-            page.get_by_role("tab", name="ControlNet", exact=True).click()
+            page.locator("#nav-controlnet").click()  # the lesson map
             try:
                 draw_all(page, out, rows, made)
             except Exception:
@@ -143,7 +143,7 @@ def draw_all(page, out: Path, rows: dict, made: dict) -> None:
     """Each sketch in turn: draw it, caption it, run the tab, save what the page shows."""
     scales = load_preset("controlnet")["scales"]  # the tab's outputs, in this order
     for name, (caption, strokes) in SKETCHES.items():
-        block = page.locator(".block:visible", has_text="Sketch (dark lines on white)").last
+        block = page.locator(".block:visible", has_text="Sketch: dark lines").last
         block.locator("button[aria-label='Brush']").click()  # the pad starts with no tool
         page.keyboard.press("Escape")  # close the brush-size popover the click opens
         page.wait_for_timeout(1000)
@@ -164,7 +164,7 @@ def draw_all(page, out: Path, rows: dict, made: dict) -> None:
         rows[name] = {"drawing": drawing, "map": fetch(page, cmap.get_attribute("src")),
                       **{f"scale_{s}": im for s, im in zip(scales, images)}}
         page.reload()
-        page.get_by_role("tab", name="ControlNet", exact=True).click()
+        page.locator("#nav-controlnet").click()  # the lesson map
 
 
 def labelled_sheet(rows: dict, path: Path, before: Path | None = None, side: int = 128) -> Path:

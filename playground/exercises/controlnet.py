@@ -4,9 +4,14 @@ canny and scribble work offline: their maps come from playground.detectors, the 
 the embedded model's ControlNets were trained on (workshop.train_controlnet calls it too). A "scribble" from a photo is its canny
 edges thickened (the HED network usually used needs hub weights); a drawn sketch is taken
 as drawn. depth and openpose need controlnet_aux's annotator weights from the hub.
+
+Each panel keeps the control image (what the detector read, at the generation size) and the map
+as its inputs, one pair shared by the run's panels: its PNG, the ZIP and the PDF carry them, and
+restore puts the control image back into the tab, which then makes the same map and panel.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 from PIL import Image
@@ -40,9 +45,13 @@ def controlnet(manager, params: GenerationParams, image: Image.Image, detector: 
     check_grid_cells(len(scales), "scales")
     cells = [params.replace(controlnet_conditioning_scale=s) for s in scales]
     # 2. the map once, then one call per scale (a scale is one value per call)
-    cmap = control_map(image, detector, params.width, params.height, manager.device)
+    source = fit_image(image, params.width, params.height)
+    cmap = detect(source, detector, manager.device)
     images = render(manager, cells, "controlnet", image=cmap, detector=detector)
-    panels = [make_panel(manager, p, img, f"{detector} {p.controlnet_conditioning_scale:g}", detector=detector)
+    # 3. panels that carry what they were made from (one pair of images for all of them)
+    inputs = {"control_image": source, "control_map": cmap}
+    panels = [replace(make_panel(manager, p, img, f"{detector} {p.controlnet_conditioning_scale:g}",
+                                 detector=detector), inputs=inputs)
               for p, img in zip(cells, images)]
     map_panel = Panel(cmap, f"{detector} map", {"detector": detector, "width": params.width,
                                                 "height": params.height, "model": manager.model})

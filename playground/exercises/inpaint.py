@@ -5,10 +5,12 @@ White in the mask = change, black = keep. The embedded model and SD 1.5 have 4-c
 every step, puts the input's own latents (noised to that step) back outside the mask, so the
 new content grows into a context it must agree with. The VAE's round trip still changes the
 kept area a little, so the kept pixels are pasted back from the input at the end: outside the
-mask nothing changes at all.
+mask nothing changes at all. Each panel keeps the picture and the mask it was made from (its
+inputs, at the generation size), so its PNG and the exports can be remade.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -59,6 +61,7 @@ def inpaint(manager, params: GenerationParams, image: Image.Image, mask: Image.I
         raised = p.num_inference_steps != params.num_inference_steps
         steps = f" · {p.num_inference_steps} steps (raised from {params.num_inference_steps})" if raised else ""
         extra = {"steps_raised_from": params.num_inference_steps} if raised else {}
-        panels.append(make_panel(manager, p, paste_back(source, img, binary),
-                                 f"inpaint {describe('strength', p.strength)}{steps}", mask_share=share, **extra))
+        panel = make_panel(manager, p, paste_back(source, img, binary),
+                           f"inpaint {describe('strength', p.strength)}{steps}", mask_share=share, **extra)
+        panels.append(replace(panel, inputs={"init_image": source, "mask": binary}))
     return panels

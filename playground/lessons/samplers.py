@@ -30,9 +30,10 @@ class SamplerLessons:
         the noise lives on, or "lerp" straight through it), and from prompt to prompt_b if given.
         The first frame is generate(prompt, seeds[0]); the last, generate(prompt_b or prompt, seeds[1]).
         spacing "uniform": equal steps of t; "even": frames at about equal steps of the image, found
-        by rendering and bisecting more points of t (at most `budget` renders; None: 4 per frame;
-        the walk's .renders says how many it took); None: even for slerp, uniform for lerp (whose
-        lesson is the middle frame, t = 0.5). Each caption shows its frame's t."""
+        by rendering more points of t where the picture changes fast, in rounds of one batched
+        call (at most `budget` renders; None: 2 per frame, the uniform walk and one round as big;
+        the walk's .renders and .rounds say what it took); None: even for slerp, uniform for lerp
+        (whose lesson is the middle frame, t = 0.5). Each caption shows its frame's t."""
         seed_a, seed_b = _two_seeds(seeds)
         return interpolate.walk(self.manager, self._params(prompt, seed_a, **settings), seed_b, frames, mode,
                                 prompt_b, spacing, budget)

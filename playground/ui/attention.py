@@ -6,6 +6,7 @@ from functools import partial
 import gradio as gr
 
 from playground.params import load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.tokens import prompt_box
@@ -21,9 +22,7 @@ def run_attention(labs: Labs, prompt, seed, progress=gr.Progress(track_tqdm=True
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("attention")
-    gr.Markdown("**Where the words land.** At every step each word of the prompt pulls on some parts of the "
-                "picture through cross-attention. Each map adds that pull up over all layers and steps: bright "
-                "is where the word acted. Small words like *a* and *the* are faded: they steer little.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=4)
         seed = seed_input(preset["seed"], ex.id)

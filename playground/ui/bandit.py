@@ -7,6 +7,7 @@ import gradio as gr
 
 from playground.exercises.bandit import PromptBandit
 from playground.params import load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery
 from playground.ui.shared import Labs, Shared, lab_call, model_event
 
@@ -68,9 +69,7 @@ def vote(labs: Labs, liked: bool, state, current, progress=gr.Progress(track_tqd
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("bandit")
-    gr.Markdown("**Let the app learn your taste.** Each round shows the variant whose posterior draw is "
-                "highest (Thompson sampling), with a fresh seed. Like or dislike it; watch the Beta "
-                "posteriors sharpen. A variant with few votes still gets its turn.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     variants = gr.Textbox(label="Prompt variants (2 or more, one per line)", value="\n".join(preset["variants"]),
                           lines=4)
     start = gr.Button("Start / reset", variant="primary")

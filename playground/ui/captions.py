@@ -8,6 +8,7 @@ import gradio as gr
 
 from playground.exercises.captions import Caption, label_panels
 from playground.params import load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.values import as_int, parse_list, seed_value, slider
@@ -46,10 +47,7 @@ def run_captions(labs: Labs, start, temperatures, top_k, top_p, samples, seed,
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("captions")
-    gr.Markdown("**A temperature lab.** A small language model trained here on the tiny world's captions "
-                "continues your start. Low temperature: it repeats its most likely caption. High "
-                "temperature: it writes things the world never shows. Each caption is then drawn by the "
-                "image model with one seed, so you see the same knob on words and on pictures.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         start = gr.Textbox(label="Start (the model continues it; may be empty)", value=preset["start"],
                            lines=1, scale=3)

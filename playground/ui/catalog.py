@@ -74,7 +74,7 @@ def _walk_inputs() -> str:
             '"uniform": equal steps of t), renders (an even walk\'s renders in all, at least the frames)')
 
 
-# Order of the tabs: the lab's order where it matters; the portfolio last.
+# Listed as written; the page and the API list them in the course's order (below).
 EXERCISES = (
     Exercise("triptych", "Triptych", 5, "Samplers", "one prompt, three values of one knob (guidance, steps, "
              "scheduler or seed), a note box per panel", "triptych", triptych,
@@ -169,6 +169,9 @@ EXERCISES = (
              tools=("portfolio_preview", "portfolio_export", "portfolio_remove", "read_params", "restore_settings"),
              seed=False, panels=False, send=False, restores=False),
 )
+# The course's order (docs/lessons.md): by group, then lesson; the lesson map, the page and the
+# README tables follow it, so the first view is the course's first lesson.
+EXERCISES = tuple(sorted(EXERCISES, key=lambda ex: (GROUPS.index(ex.group), ex.lesson)))
 
 
 BY_ID = {ex.id: ex for ex in EXERCISES}

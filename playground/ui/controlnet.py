@@ -5,7 +5,10 @@ from functools import partial
 
 import gradio as gr
 
-from playground.params import PROMPT_MAX_CHARS, load_preset
+from PIL import Image
+
+from playground.params import PROMPT_MAX_CHARS, load_preset, preset_picture
+from playground.texts import intro_text
 from playground.uploads import sketch_to_image
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
@@ -14,6 +17,7 @@ from playground.ui.tokens import prompt_box
 from playground.ui.values import parse_list, seed_value
 
 SKETCH, UPLOAD = "Sketch", "Upload"
+PAD = 384  # px: the sketch pad's side (the first drawing is scaled to it)
 
 
 def control_source(kind, sketch, upload):
@@ -45,6 +49,12 @@ def detector_for_source(labs: Labs, model, kind) -> gr.Radio:
     return gr.Radio(value=default_detector(labs.lab.detectors(model), kind))
 
 
+def first_drawing(preset: dict) -> dict:
+    """The pad's starting drawing (the preset's), so the first press has lines to follow."""
+    drawing = Image.open(preset_picture(preset["sketch"])).convert("RGBA").resize((PAD, PAD), Image.Resampling.LANCZOS)
+    return {"background": drawing, "layers": [], "composite": drawing}
+
+
 def run_controlnet(labs: Labs, kind, sketch, upload, detector, scales, prompt, seed, 
                    progress=gr.Progress(track_tqdm=True), **settings):
     image = control_source(kind, sketch, upload)
@@ -57,16 +67,14 @@ def run_controlnet(labs: Labs, kind, sketch, upload, detector, scales, prompt, s
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("controlnet")
-    gr.Markdown("**Conditioning beyond text.** Draw a few lines (or upload a picture); the detector turns "
-                "it into a control map, and the ControlNet makes the model follow it. The conditioning "
-                "scale says how hard: 0 ignores the map.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         with gr.Column(scale=1):
             kind = gr.Radio([SKETCH, UPLOAD], value=SKETCH, label="Control image from")
             # checked from the file headers before gradio decodes anything (ui/sketch.py)
-            sketch = checked_sketchpad(label="Sketch (dark lines on white)", type="numpy", image_mode="RGBA",
-                                       canvas_size=(384, 384), height=420,
-                                       layers=gr.LayerOptions(allow_additional_layers=False),
+            sketch = checked_sketchpad(value=first_drawing(preset), label="Sketch: dark lines",
+                                       type="numpy", image_mode="RGBA",
+                                       canvas_size=(PAD, PAD), height=PAD + 36,
                                        brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"))
             upload = gr.File(label="Or upload an image", file_types=["image"], type="filepath", height=150)
         with gr.Column(scale=1):
@@ -92,4 +100,6 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 [kind, sketch, upload, detector, scales, prompt, seed],
                 [control_map, gallery, panels], api_name="controlnet",
                 images=lambda kind, sketch, upload, detector, scales, *rest: len(parse_list(scales, "scales")))
-    return {"prompt": prompt, "seed": seed}
+    # restore (ui/restore.py) fills these from a dropped panel PNG that carries its control image
+    return {"prompt": prompt, "seed": seed,
+            "inputs": {"kind": kind, "sketch": sketch, "upload": upload, "detector": detector, "scales": scales}}

@@ -8,6 +8,7 @@ from PIL import Image
 
 from playground import scratch
 from playground.params import PROMPT_MAX_CHARS, load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.tokens import prompt_box
@@ -38,8 +39,7 @@ def run_trajectory(labs: Labs, prompt, seed, every, progress=gr.Progress(track_t
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("denoising")
-    gr.Markdown("**How generation unfolds.** At every step the model guesses the finished image from the "
-                "noise it has so far. Early guesses are blurry averages; detail arrives late.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=3, max_length=PROMPT_MAX_CHARS)
         seed = seed_input(preset["seed"], ex.id)

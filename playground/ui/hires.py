@@ -7,6 +7,7 @@ from functools import partial
 import gradio as gr
 
 from playground.params import PROMPT_MAX_CHARS, load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.tokens import prompt_box
@@ -28,8 +29,7 @@ def run_hires(labs: Labs, prompt, seed, factor, strength, progress=gr.Progress(t
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset(ex.id)
-    gr.Markdown("**Bigger pictures.** The model paints at its own size; everything bigger is an upscale. "
-                "Same seed, four ways to double it: compare edges, textures and what changed.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=3,
                             max_length=PROMPT_MAX_CHARS)

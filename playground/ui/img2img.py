@@ -6,7 +6,8 @@ from functools import partial
 import gradio as gr
 
 from playground.exercises.common import fit_image
-from playground.params import PROMPT_MAX_CHARS, load_preset
+from playground.params import PROMPT_MAX_CHARS, load_preset, preset_picture
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
 from playground.ui.tokens import prompt_box
@@ -33,13 +34,13 @@ def run_img2img(labs: Labs, source, prompt, strengths, seed, progress=gr.Progres
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("img2img")
-    gr.Markdown("**Conditioning on an image.** Strength says how much of the input is noised away: low keeps "
-                "the composition, high keeps little but the prompt. SSIM under each panel measures what "
-                "survived (1 = same structure). Upload an image, or use *Send to Image to image* on any panel.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         with gr.Column(scale=1):
             shared.img2img_source.render()
-            preview = gr.Image(label="As the model sees it (cropped)", type="pil",
+            d = labs.lab.defaults()  # the first press's picture, shown as the model will get it
+            preview = gr.Image(preview_upload(preset_picture(preset["picture"]), d["width"], d["height"]),
+                               label="As the model sees it (cropped)", type="pil",
                                format="png", interactive=False, height=256, elem_classes=["pixelated", "upscale"])
         with gr.Column(scale=2):
             prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, max_length=PROMPT_MAX_CHARS)

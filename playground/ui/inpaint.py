@@ -8,7 +8,8 @@ import numpy as np
 from PIL import Image
 
 from playground.exercises.common import fit_image
-from playground.params import load_preset
+from playground.params import load_preset, preset_picture
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
 from playground.ui.sketch import checked_sketchpad
@@ -35,6 +36,18 @@ def load_source(upload, portfolio, panel_number):
     return {"background": square, "layers": [], "composite": square}, square
 
 
+def first_canvas(preset: dict) -> tuple[Image.Image, dict]:
+    """The first press's picture and canvas: the preset's world render with its paint box
+    already painted, so "Repaint" works before the student loads or paints anything."""
+    side = preset["canvas"]
+    picture = fit_image(Image.open(preset_picture(preset["picture"])).convert("RGB"), side, side)
+    left, top, right, bottom = (round(f * side) for f in preset["paint_box"])
+    layer = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    layer.paste(Image.new("RGBA", (right - left, bottom - top), PAINT), (left, top))
+    composite = Image.alpha_composite(picture.convert("RGBA"), layer).convert("RGB")
+    return picture, {"background": picture, "layers": [layer], "composite": composite}
+
+
 def mask_from(source: Image.Image, sketch) -> Image.Image:
     """White where the canvas differs from the loaded picture: where the student painted."""
     composite = sketch.get("composite") if isinstance(sketch, dict) else sketch
@@ -58,19 +71,18 @@ def run_inpaint(labs: Labs, source, sketch, prompt, strengths, seed, progress=gr
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("inpaint")
     side = preset["canvas"]
-    gr.Markdown("**Change one part.** Load a picture, paint over the part to change, and say in the prompt what "
-                "the whole picture should show. Outside the paint, not a pixel changes; inside, the model "
-                "paints something that must fit what is around it.")
-    source = gr.State(None)
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
+    first, painted = first_canvas(preset)
+    source = gr.State(first)
     with gr.Row():
         with gr.Column(scale=1):
             upload = gr.File(label="Upload a picture", file_types=["image"], type="filepath", height=110)
             with gr.Row():
                 number = gr.Number(label="or portfolio panel number", value=1, precision=0, minimum=1)
                 load = gr.Button("Load onto the canvas")
-            canvas = checked_sketchpad(label="Paint over what should change", type="numpy", image_mode="RGB",
+            canvas = checked_sketchpad(value=painted, label="Paint over what should change", type="numpy",
+                                       image_mode="RGB",
                                        canvas_size=(side, side), height=side + 40,
-                                       layers=gr.LayerOptions(allow_additional_layers=False),
                                        brush=gr.Brush(default_size=preset["brush"], colors=[PAINT],
                                                       color_mode="fixed"))
         with gr.Column(scale=1):
@@ -86,4 +98,5 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
                 api_name="inpaint_load")
     model_event(shared, run.click, partial(run_inpaint, labs), [source, canvas, prompt, strengths, seed],
                 [gallery, panels], api_name="inpaint")
-    return {"prompt": prompt, "seed": seed}
+    # restore (ui/restore.py) fills these from a dropped panel PNG that carries its picture and mask
+    return {"prompt": prompt, "seed": seed, "inputs": {"source": source, "canvas": canvas, "strengths": strengths}}

@@ -11,6 +11,7 @@ from functools import partial
 import gradio as gr
 
 from playground.params import SEED_MAX, load_preset
+from playground.texts import intro_text
 from playground.ui.denoising import save_gif
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, info, lab_call, model_event
@@ -55,12 +56,7 @@ def run_variation(labs: Labs, prompt, seed_a, seed_b, strength, progress=gr.Prog
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("interpolate")
-    gr.Markdown("**Walking between seeds.** A seed is a point of noise; nearby noise makes related images. "
-                "Walk from one seed to another along the sphere the noise lives on (slerp), then along a "
-                "straight line (lerp) and compare the middle frames. Equal steps of t can leave the picture "
-                "still for frames and then jump: even spacing renders more points where it changes fast and "
-                "shows frames at equal steps of the picture (each caption gives its t; \"(jump)\" marks a frame "
-                "past a point where the picture jumps however finely t is cut).")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=3)
         prompt_b = prompt_box(labs, f"{ex.id}_b", label="Second prompt (optional: walk the text too)", value=preset["prompt_b"],

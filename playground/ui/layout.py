@@ -1,4 +1,11 @@
-"""The page: a header (model picker, advanced settings, portfolio badge), then one tab per exercise.
+"""The page: a lesson map in the sidebar, a header (model picker, advanced settings, portfolio
+badge), then one tab per exercise, in the course's order.
+
+Why a sidebar: fifteen tabs outgrew one row (gradio folds the rest behind an unlabelled "..."),
+and nested tabs by group would put most lessons two clicks away. gr.Sidebar holds the lesson map
+(the course's groups, each lesson one button): every lesson is one click away at desktop widths,
+and two on a phone, where the sidebar folds away behind its toggle. Multipage routes would split
+the portfolio, which every tab adds to, across pages.
 
 Functions first, then layout, then wiring (as in gradio's demos); each tab module owns its
 widgets and callbacks, this module only places them and shares what they share.
@@ -9,16 +16,18 @@ from functools import partial
 
 import gradio as gr
 
-from playground.params import load_preset
+from playground.params import load_preset, preset_picture
+from playground.texts import about_text
 from playground.store import PortfolioStore
 from playground.ui import upkeep
-from playground.ui.catalog import EXERCISES
+from playground.ui.catalog import EXERCISES, GROUPS
 from playground.ui.fair import MODEL_QUEUE, install_eta
 from playground.ui.guard import GuardedBlocks
 from playground.ui.keep import make_token_widgets, wire_reopen
+from playground.ui.look import CSS, HEAD, JS, theme
 from playground.ui.panels import panels_gallery, portfolio_badge
 from playground.ui.restore import wire_restore
-from playground.ui.shared import CSS, Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event, core_errors
+from playground.ui.shared import Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event, core_errors
 from playground.ui.values import UPSCALE_CHOICES, slider
 
 # Sessions held in memory at most (gradio's default is 10 000, each a copy of the page's config):
@@ -28,8 +37,8 @@ SESSION_CAPACITY = 512
 MODEL_INFO = "The embedded model runs offline on a CPU; hub models need a GPU Space."
 CPU_MODEL_INFO = "This Space runs on CPU hardware: hub models need a GPU; only the embedded model is offered."
 INTRO = """# Diffusion Lab Playground
-Each tab is one exercise of the lab. Press a button, look, change one thing, look again.
-Any panel can go to your **portfolio** (last tab) and be exported as PNG, PDF or ZIP.
+Each lesson of the map is one exercise of the lab. Press its button, look, change one thing, look
+again. Any panel can go to your **portfolio** and be exported as PNG, PDF or ZIP.
 """
 
 
@@ -60,8 +69,9 @@ def build_header(labs: Labs, shared: Shared) -> None:
     d = lab.defaults()
     preset = load_preset("generate")
     with gr.Row(equal_height=True):
-        shared.model = gr.Dropdown(label="Model", scale=3, **model_picker(lab))
-        shared.badge = gr.Markdown(portfolio_badge([]))
+        shared.model = gr.Dropdown(label="Model", scale=3, min_width=240, **model_picker(lab))
+        shared.badge = gr.Button(portfolio_badge([]), elem_id="portfolio-badge", scale=1, min_width=160,
+                                 size="sm")
     with gr.Accordion("Advanced settings (shared by every tab)", open=False):
         with gr.Row():
             shared.negative_prompt = gr.Textbox(label="Negative prompt", value="", scale=3,
@@ -89,11 +99,33 @@ def build_header(labs: Labs, shared: Shared) -> None:
                 api_visibility="private", concurrency_id=MODEL_QUEUE, show_progress="minimal")
 
 
-def about_text(preset: dict, defaults: dict) -> str:
-    """A tab's About text with its preset's values filled in ({strength}, {size}: the model's
-    width), so the numbers it quotes are the ones the tab starts from."""
-    values = {k: v for k, v in preset.items() if not isinstance(v, (dict, list))}
-    return preset["about"].format(**values, size=defaults["width"])
+def lesson_heading(ex) -> str:
+    """The shown lesson's name, where the hidden tab bar was: the map's button and this heading agree."""
+    return f"## {ex.title}\n{ex.group} · lesson {ex.lesson} of the course"
+
+
+def lesson_map() -> dict:
+    """The sidebar: the course's groups in order, one button per lesson (the portfolio last)."""
+    gr.Markdown("**Lessons**")
+    nav = {}
+    for group in GROUPS:
+        lessons = [ex for ex in EXERCISES if ex.group == group]
+        if group != "Portfolio":
+            gr.Markdown(group, elem_classes=["group-name"])
+        for ex in lessons:
+            label = ex.title if group == "Portfolio" else f"{ex.lesson} · {ex.title}"
+            nav[ex.id] = gr.Button(label, size="sm", variant="secondary", elem_id=f"nav-{ex.id}")
+    return nav
+
+
+def wire_lesson_map(shared: Shared, nav: dict) -> None:
+    """Each map button (and the portfolio badge) shows its lesson: one cheap round trip that
+    selects the tab; the page's script marks the current one and clears the old tab's toasts."""
+    for ex_id, button in nav.items():
+        cheap_event(button.click, partial(gr.Tabs, selected=ex_id), None, shared.tabs,
+                    api_name=f"show_{ex_id}", api_visibility="private", queue=False)
+    cheap_event(shared.badge.click, partial(gr.Tabs, selected="portfolio"), None, shared.tabs,
+                api_name="show_portfolio_from_badge", api_visibility="private", queue=False)
 
 
 def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None = None) -> gr.Blocks:
@@ -105,14 +137,18 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
     store = store or PortfolioStore()
     # delete_cache: gradio's copies of uploads and results go by age (ui/upkeep.py also caps bytes)
     with GuardedBlocks(title="Diffusion Lab Playground", delete_cache=upkeep.delete_cache()) as demo:
+        with gr.Sidebar(label="Lessons", open=True, width=250, elem_id="lesson-map"):
+            nav = lesson_map()
         gr.Markdown(INTRO)
         shared.portfolio = gr.State([])
         make_token_widgets(shared, store)
         build_header(labs, shared)
-        with gr.Tabs() as shared.tabs:
+        with gr.Tabs(elem_id="lessons") as shared.tabs:
             # Made here, shown in their tabs: buttons in every tab write to them, so they must
             # exist before the first tab is wired.
-            shared.img2img_source = gr.File(label="Input image (PNG, JPEG, WebP)", file_types=["image"],
+            # it starts from a world render, so the tab's first press works before any upload
+            shared.img2img_source = gr.File(str(preset_picture(load_preset("img2img")["picture"])),
+                                            label="Input image (PNG, JPEG, WebP)", file_types=["image"],
                                             type="filepath", render=False, height=120)
             shared.portfolio_gallery = panels_gallery("Your portfolio", columns=6, height=300, render=False,
                                                       elem_id="portfolio-gallery")
@@ -120,7 +156,8 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
             targets = {}
             defaults = labs.lab.defaults()  # the About texts quote the model's size
             for ex in EXERCISES:
-                with gr.Tab(ex.title, id=ex.id):
+                with gr.Tab(ex.title, id=ex.id, elem_id=f"lesson-{ex.id}"):
+                    gr.Markdown(lesson_heading(ex))
                     with gr.Accordion("About this lesson", open=False):
                         gr.Markdown(about_text(load_preset(ex.id), defaults))
                     widgets = ex.tab.build_tab(labs, shared, ex)
@@ -129,6 +166,7 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
                 if widgets is not None:
                     targets[ex.id] = widgets
             wire_restore(shared, targets)
+        wire_lesson_map(shared, nav)
         wire_reopen(demo, shared)
     # One queue: model work runs one at a time (concurrency_id "model"); max_size bounds waiting.
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE)
@@ -141,5 +179,5 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
 
 def launch_kwargs() -> dict:
     """What `python app.py` and the tests pass to launch(): limits, look, error display."""
-    return dict(max_file_size=MAX_FILE_SIZE, css=CSS, theme=gr.themes.Soft(), show_error=False,
+    return dict(max_file_size=MAX_FILE_SIZE, css=CSS, js=JS, head=HEAD, theme=theme(), show_error=False,
                 state_session_capacity=SESSION_CAPACITY, app_kwargs={"lifespan": upkeep.lifespan()})

@@ -8,6 +8,7 @@ from html import escape
 import gradio as gr
 
 from playground.params import load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.tokens import prompt_box
@@ -39,9 +40,7 @@ def run_count(labs: Labs, prompt, thing, count, progress=gr.Progress(track_tqdm=
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("negation")
-    gr.Markdown("**Asking for less.** Writing *no birds* puts the word *birds* into the prompt, and a text "
-                "encoder mostly hears the word. A negative prompt works differently: guidance steers away from "
-                "it at every step. Same seed for all three panels: count the thing in each.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=3)
         thing = gr.Textbox(label="The thing to leave out", value=preset["thing"], scale=1)

@@ -1,6 +1,8 @@
 """Panels in the UI: galleries that show them, the portfolio they go to, the buttons under them."""
 from __future__ import annotations
 
+import dataclasses
+
 from typing import Sequence
 
 import gradio as gr
@@ -34,7 +36,8 @@ def warn_truncated(panels: Sequence[Panel]) -> None:
 
 def image_mb(panels: Sequence[Panel]) -> float:
     """Decoded size of the panels' images in MB (what they take in memory)."""
-    return sum(p.image.width * p.image.height * len(p.image.getbands()) for p in panels) / 2**20
+    images = [im for p in panels for im in (p.image, *(getattr(p, "inputs", None) or {}).values())]
+    return sum(im.width * im.height * len(im.getbands()) for im in {id(im): im for im in images}.values()) / 2**20
 
 
 def cap_text() -> str:
@@ -75,7 +78,8 @@ def with_notes(panels: Sequence[Panel], notes: Sequence, indices: Sequence[int] 
     for panel, i in zip(panels, indices):
         note = str(notes[i] or "").strip() if 0 <= i < len(notes) else ""
         check_length(note, f"note {i + 1}", NOTE_MAX_CHARS)
-        out.append(Panel(panel.image, panel.caption, {**panel.params, "note": note}) if note else panel)
+        # replace(): the panel's other fields (its drawing, map or mask) travel with the note
+        out.append(dataclasses.replace(panel, params={**panel.params, "note": note}) if note else panel)
     return out
 
 
@@ -97,7 +101,7 @@ def selected_panels(panels: Sequence[Panel], index: int | None) -> list[Panel]:
 
 def portfolio_badge(portfolio: list) -> str:
     n = len(portfolio or [])
-    return f"**Portfolio:** {n} panel{'' if n == 1 else 's'} (see the Portfolio tab)"
+    return f"Portfolio: {n} panel{'' if n == 1 else 's'}"  # a button that opens the Portfolio tab
 
 
 def portfolio_view(portfolio: list) -> tuple:

@@ -8,7 +8,8 @@ import gradio as gr
 from playground import scratch
 from playground.export import export_all
 from playground.panels import compose
-from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS
+from playground.params import STATEMENT_MAX_CHARS, TITLE_MAX_CHARS, load_preset
+from playground.texts import intro_text
 from playground.ui.panels import cap_text, commit, portfolio_view
 from playground.ui.shared import Labs, Shared, cheap_event
 from playground.ui.values import as_int
@@ -88,9 +89,7 @@ def remove_picked(portfolio, picked):
 
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
-    gr.Markdown("**The portfolio triptych.** Pick three panels, give the piece a title and a ~150-word "
-                "artist's statement, and export it: a PNG that carries every setting, a PDF, and a ZIP of "
-                f"the panels with a JSON of all parameters. {kept_text(shared)}")
+    gr.Markdown(f"{intro_text(load_preset(ex.id), labs.lab.defaults())} {kept_text(shared)}")
     shared.portfolio_gallery.render()
     picked = shared.picked.render()
     with gr.Row():

@@ -6,6 +6,7 @@ from functools import partial
 import gradio as gr
 
 from playground.params import load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.tokens import prompt_box
@@ -25,9 +26,7 @@ def run_prompt_styles(labs: Labs, command, caption, director, seed,
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("prompt_styles")
     styles = preset["styles"]
-    gr.Markdown(f"**Three ways to write a prompt.** Rewrite the generic prompt *“{preset['generic']}”* "
-                "as a command, as a caption of an image that exists, and as a director's description of "
-                "the scene. Same seed for all three: only the wording differs.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         with gr.Column(scale=4):
             command = prompt_box(labs, f"{ex.id}_command", label="As a command", value=styles["command"], lines=2)

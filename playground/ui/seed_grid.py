@@ -7,6 +7,7 @@ import gradio as gr
 
 from playground import stats
 from playground.params import PROMPT_MAX_CHARS, SEED_MAX, load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event
 from playground.ui.tokens import prompt_box
@@ -62,9 +63,7 @@ def run_seed_grid(labs: Labs, prompt, mode, count, seeds, progress=gr.Progress(t
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("seed_grid")
-    gr.Markdown("**The model's default.** A vague prompt under many seeds shows the distribution the "
-                "model learned. Describe its default by colour, pose, framing and mood, then check "
-                "yourself against the numbers below.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=1, scale=3, max_length=PROMPT_MAX_CHARS)
         mode = gr.Radio([RANDOM, TYPED], value=RANDOM, label="Seeds", scale=1)

@@ -36,11 +36,6 @@ QUEUE_MAX_SIZE = 64
 # thread's malloc arena keeps what it freed), one adds ~230 MB and makes a burst wait ~0.4 s each.
 IMAGE_QUEUE, IMAGE_CONCURRENCY = "images", 1
 MAX_FILE_SIZE = f"{MAX_FILE_BYTES // 2**20}mb"
-CSS = """
-.pixelated img, .pixelated canvas { image-rendering: pixelated; }
-.upscale img { width: 100%; height: 100%; object-fit: contain; }
-.panel-notes textarea { font-size: 0.9em; }
-"""
 # Settings the advanced accordion passes to every model callback, in this order.
 SETTINGS = ("model", "negative_prompt", "num_inference_steps", "guidance_scale", "scheduler",
             "width", "height", "upscale")

@@ -32,7 +32,16 @@ GONE = "sketch: the drawing expired on the server before it was used; press Run 
 
 
 def checked_sketchpad(**kwargs) -> gr.Sketchpad:
-    """gr.Sketchpad(**kwargs) whose images are checked from their headers before any decoding."""
+    """gr.Sketchpad(**kwargs) whose images are checked from their headers before any decoding.
+    It opens with the brush ready (the page's script, ui/look.py, picks it: class brush-ready) and
+    with one layer and no layer menu (its button was named "Show Layers" while it showed "Layer 1")."""
+    side = kwargs.get("canvas_size", (800, 800))[0]
+    # brush-ready: the page's script picks the brush; side-N: its canvas side, so on a phone the
+    # script can zoom the pad to use the screen's width (ui/look.py)
+    kwargs.setdefault("elem_classes", ["brush-ready", f"side-{side}"])
+    kwargs.setdefault("layers", False)
+    # PNG, not gradio's lossy WebP: the inpainting mask is the difference from the loaded picture
+    kwargs.setdefault("format", "png")
     pad = gr.Sketchpad(**kwargs)
     pad.blob_storage = OrderedDict()
     pad.refused = OrderedDict()

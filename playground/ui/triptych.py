@@ -6,6 +6,7 @@ from functools import partial
 import gradio as gr
 
 from playground.params import NOTE_MAX_CHARS, PROMPT_MAX_CHARS, load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, lab_call, model_event, seed_input
 from playground.ui.tokens import prompt_box
@@ -34,8 +35,7 @@ def run_triptych(labs: Labs, prompt, vary, values, seed,
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("triptych")
-    gr.Markdown("**Same prompt, three samplers.** One knob changes, everything else (seed included) "
-                "stays. Write two sentences under each panel on what changed.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, scale=4, max_length=PROMPT_MAX_CHARS)
         seed = seed_input(preset["seed"], ex.id)

@@ -7,6 +7,7 @@ import gradio as gr
 
 from playground import stats
 from playground.params import load_preset
+from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.tokens import prompt_box
@@ -55,9 +56,7 @@ def run_xy_grid(labs: Labs, prompt, x_axis, x_values, y_axis, y_values, seed,
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("xy_grid")
     axes = [(LABELS.get(a, a), a) for a in preset["axes"] if a not in NEEDS_IMAGE]
-    gr.Markdown("**Seeds versus prompts.** Columns vary one setting, rows another. Put prompts on the rows "
-                "and seeds on the columns to see each prompt's spread: judge a prompt by its row, "
-                "never by one image.")
+    gr.Markdown(intro_text(preset, labs.lab.defaults()))
     with gr.Row():
         prompt = prompt_box(labs, ex.id, label="Prompt (used when no axis is the prompt)", value=preset["prompt"], scale=3)
         seed = seed_input(load_preset("generate")["seed"], ex.id)

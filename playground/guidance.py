@@ -1,0 +1,58 @@
+"""The pipeline class for a family and task, with classifier-free guidance as its formula says
+for the embedded family.
+
+diffusers' Stable Diffusion pipelines run guidance only when guidance_scale > 1: at 0, 0.5 and
+1 they all draw the conditional picture, the prompt at full weight. The formula itself,
+uncond + w * (cond - uncond), draws the unconditional picture at w = 0 (the prompt ignored) and
+a blend of the two for 0 < w < 1; AUTOMATIC1111 runs it at every w. The triptych teaches that
+knob on the embedded model, so the embedded family's pipelines run the formula at every w but 1
+(where it is the conditional picture: one UNet pass, as diffusers does).
+
+Hub models keep diffusers' rule: SD-Turbo's and SDXL-Turbo's default guidance of 0 means "no
+guidance" there (they were distilled without it; the formula would draw their unconditional
+picture), and a student's PNG from SD 1.5 at CFG 1 is the same picture in both readings.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+from playground.registry import TASK_CLASSES
+
+# Families whose pipelines guide at every scale but 1 (the formula); the others: above 1 only.
+TRUE_CFG_FAMILIES = frozenset({"embedded"})
+
+
+class TrueGuidance:
+    """A mixin placed before a diffusers pipeline class: guidance at every scale but 1.
+
+    diffusers reads this property wherever it decides on the unconditional pass (encoding the
+    negative prompt, doubling the latents, ControlNet and inpainting inputs, the formula), so
+    overriding it is the whole change; __call__ stays diffusers' own.
+    """
+
+    @property
+    def do_classifier_free_guidance(self) -> bool:
+        # time_cond_proj_dim: a guidance-distilled UNet (LCM) takes w as an input, never two passes
+        return self._guidance_scale != 1 and self.unet.config.time_cond_proj_dim is None
+
+
+@cache
+def pipeline_class(family: str, task: str) -> type:
+    """The pipeline class registry.TASK_CLASSES names for (family, task); for a family in
+    TRUE_CFG_FAMILIES, the same class with TrueGuidance before it. Cached: every derive of a
+    family gets the one class object."""
+    import diffusers
+
+    if family not in TASK_CLASSES:
+        raise ValueError(f"family must be one of {', '.join(TASK_CLASSES)}, got {family!r}")
+    tasks = TASK_CLASSES[family]
+    if task not in tasks:
+        raise ValueError(f"task must be one of {', '.join(tasks)}, got {task!r}")
+    cls = getattr(diffusers, tasks[task])
+    if family not in TRUE_CFG_FAMILIES:
+        return cls
+    # The diffusers name kept: save_pretrained writes it to model_index.json, and a saved
+    # pipeline must load back with plain diffusers (true guidance is the app's choice, not the
+    # weights').
+    return type(cls.__name__, (TrueGuidance, cls), {"__module__": __name__, "__qualname__": cls.__qualname__,
+                                                     "__doc__": f"{cls.__name__} with TrueGuidance."})

@@ -1,0 +1,138 @@
+"""The page's look and its few browser-side helpers: a theme with WCAG AA contrast, the CSS, and
+the script that keeps the lesson map, the sketch pads and the toasts in step with the page.
+
+Gradio's Soft theme puts field labels in #6366f1 on #e0e7ff (3.6:1), info text in #9ca3af on
+white (2.5:1) and white on #6366f1 buttons (4.46:1): under AA's 4.5:1 for small text (axe-core's
+color-contrast rule). The shades below are the same indigo and grey, a few steps darker.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Soft().set(
+        # light: indigo 700 text on indigo 100 is 7.2:1; grey 600 on white 7.6:1; white on indigo 700 7.9:1
+        block_label_text_color="*primary_700", block_title_text_color="*primary_700",
+        body_text_color_subdued="*neutral_600", block_info_text_color="*neutral_600",
+        input_placeholder_color="*neutral_500",
+        button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
+        button_primary_text_color="white",
+        checkbox_label_background_fill_selected="*primary_700", checkbox_label_text_color_selected="white",
+        # dark: light indigo on the dark label fill, light grey info text
+        block_label_text_color_dark="*primary_200", block_title_text_color_dark="*primary_200",
+        body_text_color_subdued_dark="*neutral_300", block_info_text_color_dark="*neutral_300",
+        button_primary_background_fill_dark="*primary_600",
+    )
+
+
+CSS = """
+.pixelated img, .pixelated canvas { image-rendering: pixelated; }
+.upscale img { width: 100%; height: 100%; object-fit: contain; }
+.panel-notes textarea { font-size: 0.9em; }
+/* The lesson map in the sidebar is the tab bar: the flat bar of fifteen tabs folded most of them
+   behind an unlabelled "..." button, so it is hidden and the map selects the tabs. */
+#lessons > .tab-wrapper { display: none; }
+#lesson-map button { justify-content: flex-start; text-align: left; }
+#lesson-map button.current { background: var(--primary-700); color: white; }
+#lesson-map .group-name p { margin: 0.6em 0 0.1em; font-weight: 600; }
+/* the portfolio's count stays in sight (top right) while the page scrolls; it opens the portfolio */
+#portfolio-badge { position: fixed; top: 0.5rem; right: 0.75rem; z-index: 30; width: auto !important;
+  min-width: 0 !important; flex: none !important; box-shadow: 0 1px 4px rgba(0,0,0,.25); }
+/* a focus ring that shows on every control (Soft's is a faint shadow) */
+button:focus-visible, a:focus-visible, input:focus-visible, textarea:focus-visible,
+[role=tab]:focus-visible, [tabindex]:focus-visible {
+  outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
+"""
+
+# Gradio scopes launch(css=...) under .gradio-container .contain; the page's frame (its side
+# margins) and the skip link (first in <body>) sit outside it, so their rules go in <head>.
+HEAD = """<style>
+.skip-link { position: absolute; left: -9999px; top: 0.5rem; z-index: 100; padding: 0.5em 1em;
+  background: white; color: #1e3a8a; border: 2px solid #1d4ed8; border-radius: 6px; }
+.skip-link:focus { left: 0.5rem; }
+@media (max-width: 480px) {
+  /* a phone: the page's 32 px side margins go, so pictures and the sketch pad use the width
+     (the title moves right of the lesson map's toggle instead) */
+  .main.fillable.app { padding-left: 4px !important; padding-right: 4px !important; }
+  .main.fillable.app h1 { margin-left: 30px; margin-right: 110px; font-size: 1.4em; }
+}
+</style>"""
+
+# Runs once when the page loads (launch(js=...)). Each part says why it is done in the browser.
+JS = """
+() => {
+  const lessonOf = () => {
+    // the lesson shown now: the one tab panel of #lessons that is displayed
+    for (const item of document.querySelectorAll('#lessons > .tabitem')) {
+      if (item.offsetParent !== null || getComputedStyle(item).display !== 'none') return item.id.replace(/^lesson-/, '');
+    }
+    return null;
+  };
+  let shown = null;
+  const narrow = () => window.innerWidth < 768;
+  const sync = () => {
+    const now = lessonOf();
+    if (now && now !== shown) {
+      shown = now;
+      // 1. the map marks where the student is (also after "Send to" and restore, which switch tabs)
+      for (const b of document.querySelectorAll('#lesson-map button[id^=nav-]')) {
+        const here = b.id === 'nav-' + now;
+        b.classList.toggle('current', here);
+        if (here) b.setAttribute('aria-current', 'page'); else b.removeAttribute('aria-current');
+      }
+      // 2. a toast belongs to the tab that raised it: switching lessons clears them
+      for (const c of document.querySelectorAll('[data-testid=toast-close]')) c.click();
+    }
+    // 3. gradio's empty picture boxes carry aria-label="Empty value" on a bare div, which
+    //    screen readers ignore (axe: aria-prohibited-attr): role img makes the label count
+    for (const e of document.querySelectorAll('div.empty[aria-label]:not([role])')) e.setAttribute('role', 'img');
+    //    and a toast's header is a role=button holding its Close button (nested-interactive):
+    //    the header becomes a group, Close stays the one button
+    for (const h of document.querySelectorAll('.toast-header[role=button]')) {
+      h.setAttribute('role', 'group'); h.removeAttribute('tabindex');
+    }
+    // 4. sketch pads open with the brush ready, and get it back after "Clear canvas" (gradio
+    //    leaves no tool picked: strokes do nothing until the brush icon is pressed); a tool the
+    //    student picked (the eraser) stays picked
+    for (const pad of document.querySelectorAll('.brush-ready')) {
+      if (pad.offsetParent === null) continue;
+      const brush = pad.querySelector('button[aria-label="Brush"]');
+      const picked = pad.querySelector('button.highlight[aria-label]');
+      const last = Number(pad.dataset.brushAt || 0);
+      if (brush && !picked && Date.now() - last > 400) { pad.dataset.brushAt = Date.now(); brush.click(); setTimeout(sync, 450); }
+      // on a phone gradio fits the pad with 30 px of border each side (266 px of a 390 px
+      // screen); one step of zoom (x1.11) makes the square about as wide as the screen
+      const side = Number(([...pad.classList].find(c => c.startsWith('side-')) || 'side-0').slice(5));
+      const zoom = parseInt((pad.querySelector('.zoom-number span') || {}).textContent || '0') / 100;
+      const canvas = pad.querySelector('canvas');
+      const width = canvas ? canvas.getBoundingClientRect().width : 0;
+      const zoomIn = pad.querySelector('button[aria-label="Zoom in"]');
+      const zoomAt = Number(pad.dataset.zoomAt || 0);
+      if (narrow() && side && zoom && zoomIn && zoom * side < 340 && zoom * side * 1.11 <= width - 4
+          && Date.now() - zoomAt > 400) { pad.dataset.zoomAt = Date.now(); zoomIn.click(); setTimeout(sync, 450); }
+    }
+  };
+  new MutationObserver(sync).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
+                                                     attributeFilter: ['style', 'class']});
+  // 5. on a phone the lesson map covers the page: it starts folded (its toggle opens it), and
+  //    folds again once a lesson is picked, so the lesson is in sight (two taps in all)
+  const fold = () => { const t = document.querySelector('#lesson-map.open .toggle-button'); if (t) t.click(); };
+  if (narrow()) fold();
+  document.addEventListener('click', (e) => {
+    if (narrow() && e.target.closest && e.target.closest('#lesson-map button[id^=nav-]')) setTimeout(fold, 50);
+  });
+  // 6. the skip link: straight to the shown lesson's main button
+  const skip = document.createElement('a');
+  skip.href = '#'; skip.className = 'skip-link';
+  skip.textContent = "Skip to this lesson's main button";
+  skip.addEventListener('click', (e) => {
+    e.preventDefault();
+    const item = document.getElementById('lesson-' + lessonOf());
+    const main = item && item.querySelector('button.primary');
+    if (main) { main.focus(); main.scrollIntoView({block: 'center'}); }
+  });
+  document.body.prepend(skip);
+  sync();
+}
+"""
