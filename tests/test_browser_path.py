@@ -106,6 +106,13 @@ def test_the_sketch_pad_draws_at_once_and_again_after_a_clear(browser, url):
     for k in range(1, 11):
         page.mouse.move(x + k * box["width"] * 0.04, y + (k % 3) * 4, steps=2)
     page.mouse.up()
+    assert page.locator("#lesson-controlnet .pad-note").count() == 0
+    # a stroke that runs off the square is kept only inside it, and the pad says so
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 2, y, steps=5)
+    page.mouse.up()
+    page.locator("#lesson-controlnet .pad-note", has_text="outside the white square").wait_for()
     main_button(page, "controlnet").click()
     wait_idle(page, "controlnet")
     assert errors(page) == []  # not "the canvas is empty": the stroke reached the pad

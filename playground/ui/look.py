@@ -36,6 +36,7 @@ CSS = """
 #lesson-map button { justify-content: flex-start; text-align: left; }
 #lesson-map button.current { background: var(--primary-700); color: white; }
 #lesson-map .group-name p { margin: 0.6em 0 0.1em; font-weight: 600; }
+.pad-note { color: #9a3412; font-size: 0.9em; margin: 0.3em 0; }
 /* the portfolio's count stays in sight (top right) while the page scrolls; it opens the portfolio */
 #portfolio-badge { position: fixed; top: 0.5rem; right: 0.75rem; z-index: 30; width: auto !important;
   min-width: 0 !important; flex: none !important; box-shadow: 0 1px 4px rgba(0,0,0,.25); }
@@ -122,7 +123,35 @@ JS = """
   document.addEventListener('click', (e) => {
     if (narrow() && e.target.closest && e.target.closest('#lesson-map button[id^=nav-]')) setTimeout(fold, 50);
   });
-  // 6. the skip link: straight to the shown lesson's main button
+  // 6. strokes off the pad's square: gradio drops them without a word, so the pad says so
+  //    (role=status: screen readers hear it too)
+  let stroke = null;
+  const square = (pad, canvas) => {
+    const side = Number(([...pad.classList].find(c => c.startsWith('side-')) || 'side-0').slice(5));
+    const zoom = parseInt((pad.querySelector('.zoom-number span') || {}).textContent || '0') / 100;
+    const r = canvas.getBoundingClientRect(), w = side * zoom;
+    return {left: r.left + (r.width - w) / 2, right: r.left + (r.width + w) / 2,
+            top: r.top + (r.height - w) / 2, bottom: r.top + (r.height + w) / 2};
+  };
+  const outside = (b, e) => e.clientX < b.left || e.clientX > b.right || e.clientY < b.top || e.clientY > b.bottom;
+  document.addEventListener('pointerdown', (e) => {
+    const pad = e.target.closest && e.target.closest('.brush-ready');
+    const canvas = pad && e.target.tagName === 'CANVAS' ? e.target : null;
+    stroke = canvas && pad.querySelector('button.highlight[aria-label="Brush"]') ? {pad, box: square(pad, canvas), off: false} : null;
+  }, true);
+  document.addEventListener('pointermove', (e) => { if (stroke && outside(stroke.box, e)) stroke.off = true; }, true);
+  document.addEventListener('pointerup', () => {
+    if (!stroke) return;
+    const {pad, off} = stroke; stroke = null;
+    let note = pad.parentElement.querySelector(':scope > .pad-note');
+    if (!off) { if (note) note.remove(); return; }
+    if (!note) {
+      note = document.createElement('p'); note.className = 'pad-note'; note.setAttribute('role', 'status');
+      pad.after(note);
+    }
+    note.textContent = 'Part of that stroke fell outside the white square and was not kept: draw inside it.';
+  }, true);
+  // 7. the skip link: straight to the shown lesson's main button
   const skip = document.createElement('a');
   skip.href = '#'; skip.className = 'skip-link';
   skip.textContent = "Skip to this lesson's main button";
