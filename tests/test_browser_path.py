@@ -51,15 +51,19 @@ def main_button(page, ex_id: str):
     return button
 
 
-def wait_idle(page, ex_id: str, seconds: float = 120) -> None:
-    """Until the tab shows no progress (its outputs carry gradio's progress while it runs)."""
-    page.wait_for_timeout(300)
+def pictures(page, ex_id: str) -> int:
+    return page.locator(f"#lesson-{ex_id} img:visible").count()
+
+
+def wait_idle(page, ex_id: str, before: int = 0, seconds: float = 180) -> None:
+    """Until the tab shows more pictures than `before` and no progress, or an error toast."""
     busy = page.locator(f"#lesson-{ex_id} .progress-text, #lesson-{ex_id} .eta-bar, #lesson-{ex_id} .progress-bar")
     for _ in range(int(seconds * 4)):
-        if busy.count() == 0:
-            return
         page.wait_for_timeout(250)
-    raise AssertionError(f"{ex_id}: still running after {seconds} s")
+        if errors(page) or (pictures(page, ex_id) > before and busy.count() == 0):
+            page.wait_for_timeout(300)  # the rest of the outputs land
+            return
+    raise AssertionError(f"{ex_id}: no new picture after {seconds} s")
 
 
 def errors(page) -> list[str]:
@@ -85,10 +89,11 @@ def test_every_lesson_is_one_click_away_and_each_main_button_works_on_a_fresh_pa
             page.locator("#portfolio-badge", has_text="Portfolio: 3 panels").wait_for()
             page.locator("#portfolio-badge").click()  # the badge opens the portfolio
             page.locator("#lesson-portfolio h2").wait_for()
+        before = pictures(page, ex.id)  # the image tabs show their starting picture already
         main_button(page, ex.id).click()
-        wait_idle(page, ex.id)
+        wait_idle(page, ex.id, before)
         assert errors(page) == [], (ex.id, errors(page))
-        assert page.locator(f"#lesson-{ex.id} img:visible").count() > 0, f"{ex.id}: no picture after its first press"
+        assert pictures(page, ex.id) > before, f"{ex.id}: no new picture after its first press"
     page.context.close()
 
 
@@ -113,8 +118,9 @@ def test_the_sketch_pad_draws_at_once_and_again_after_a_clear(browser, url):
     page.mouse.move(box["x"] + 2, y, steps=5)
     page.mouse.up()
     page.locator("#lesson-controlnet .pad-note", has_text="outside the white square").wait_for()
+    before = pictures(page, "controlnet")
     main_button(page, "controlnet").click()
-    wait_idle(page, "controlnet")
+    wait_idle(page, "controlnet", before)
     assert errors(page) == []  # not "the canvas is empty": the stroke reached the pad
     assert page.locator("#lesson-controlnet img:visible").count() > 0
     page.context.close()

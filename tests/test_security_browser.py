@@ -37,6 +37,7 @@ def page(lab, tmp_path_factory):
 
 
 def test_the_portfolio_survives_a_reload(page):
+    open_tab(page, "Triptych")
     steps_to(page, UI_STEPS)
     visible_button(page, "Run triptych").click()
     page.locator("#triptych-gallery img").nth(2).wait_for()

@@ -234,5 +234,6 @@ def even_walk(render_ts: Callable[[list[float]], list], frames: int, budget: int
 def _picked(ts: list[float], dist: np.ndarray, frames: int) -> tuple[list[int], list[int]]:
     """The frames picked among the candidates, and those of them reached across a cut."""
     found, _ = cut_steps(ts, dist, frames)
-    path, _ = pick(dist, frames, inside_cuts(ts, found))
+    inside = inside_cuts(ts, found)
+    path, _ = pick(dist, frames, inside if len(ts) - len(inside) >= frames else [])  # too few left: all
     return path, crossed(path, found)

@@ -25,13 +25,13 @@ def walk_images(frames, spacing, renders) -> int:
     frames = as_int(frames, "frames")
     if spacing == "uniform":
         return frames
-    renders = as_int(renders, "renders")
+    renders = load_preset("interpolate")["renders"] if renders is None else as_int(renders, "renders")
     if renders < frames:
         raise ValueError(f"renders must be at least the frames ({frames}) for an even walk, got {renders}")
     return renders
 
 
-def run_walk(labs: Labs, prompt, prompt_b, seed_a, seed_b, frames, mode, spacing="even", renders=32,
+def run_walk(labs: Labs, prompt, prompt_b, seed_a, seed_b, frames, mode, spacing="even", renders=None,
              progress=gr.Progress(track_tqdm=True), **settings):
     lab, kw = lab_call(labs, settings)
     frames = as_int(frames, "frames")
