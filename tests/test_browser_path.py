@@ -138,6 +138,13 @@ def test_axe_finds_no_serious_violation_on_the_first_view_and_three_lessons(brow
     page = fresh_page(browser, url)
     page.wait_for_timeout(500)
     found = {"first view": serious(page)}
+    # the keyboard: Tab reaches the skip link first, Enter lands on the lesson's main button
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.textContent.trim()") == main_button(page, EXERCISES[0].id).inner_text().strip()
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineWidth")
+    assert float(ring.replace("px", "")) >= 2, ring  # a focus ring that shows
     page.locator("#nav-triptych").click()
     main_button(page, "triptych").click()  # a result, so the galleries' thumbnails are checked too
     wait_idle(page, "triptych")
