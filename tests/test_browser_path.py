@@ -150,6 +150,9 @@ def test_axe_finds_no_serious_violation_on_the_first_view_and_three_lessons(brow
     wait_idle(page, "triptych")
     page.locator("#lesson-triptych button", has_text="Add all to portfolio").click()
     found["triptych with panels"] = serious(page)
+    # a thumbnail's name starts with the caption it shows (not "Thumbnail 1 of 3")
+    thumb = page.locator("#triptych-gallery button.thumbnail-item").first
+    assert thumb.get_attribute("aria-label").startswith(thumb.locator(".caption-label").inner_text().strip())
     for ex_id in AXE_TABS:
         page.locator(f"#nav-{ex_id}").click()
         main_button(page, ex_id)

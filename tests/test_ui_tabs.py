@@ -101,7 +101,7 @@ def test_xy_grid_labelled_and_spread_per_row(labs, settings):
 def test_bandit_round_vote_and_posterior(labs, settings):
     gallery, current, state, status, frame, history = bandit.start_bandit(labs, "a cat\na dog\n", **settings)
     assert len(current) == 1 and "Round 1" in status and history == []
-    labels = [t.get_text() for t in frame.axes[0].get_legend().get_texts()]
+    labels = [t.get_text() for t in frame.legends[0].get_texts()]  # the legend sits below the axes
     assert [t[:2] for t in labels] == ["1:", "2:"] and "0 like" in labels[0]
     index = current[0].params["variant"]
     gallery, current, state, status, frame, history = bandit.vote(labs, True, state, current, **settings)

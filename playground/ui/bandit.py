@@ -19,7 +19,7 @@ def posterior_figure(bandit: PromptBandit):
     from matplotlib.figure import Figure
 
     xs, curves = bandit.posterior_curves(points=load_preset("bandit")["plot_points"])
-    fig = Figure(figsize=(6.4, 3.8), layout="constrained")
+    fig = Figure(figsize=(6.4, 4.6), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     for i, (curve, post) in enumerate(zip(curves, bandit.posterior())):
@@ -29,8 +29,11 @@ def posterior_figure(bandit: PromptBandit):
         # untouched variants share the flat Beta(1, 1): dashes keep overlapping lines apart
         ax.plot(xs, curve, linestyle=("-", "--", "-.", ":")[i % 4], linewidth=2,
                 label=f"{i + 1}: {prompt}  ({post['likes']} like, {post['dislikes']} dislike)")
-    ax.set(xlabel="P(like)", ylabel="posterior density", xlim=(0, 1), ylim=(0, None))
-    ax.legend(fontsize=8, loc="upper left", frameon=False)
+    # headroom over the highest curve: the first plot's flat Beta(1, 1) lines sat on the frame
+    top = max(float(max(curve)) for curve in curves) * 1.15
+    ax.set(xlabel="P(like)", ylabel="posterior density", xlim=(0, 1), ylim=(0, top))
+    # below the axes, never over the curves (inside, the first plot's flat lines ran under it)
+    fig.legend(fontsize=8, loc="outside lower center", frameon=False)
     return fig
 
 

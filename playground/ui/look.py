@@ -37,6 +37,11 @@ CSS = """
 #lesson-map button.current { background: var(--primary-700); color: white; }
 #lesson-map .group-name p { margin: 0.6em 0 0.1em; font-weight: 600; }
 .pad-note { color: #9a3412; font-size: 0.9em; margin: 0.3em 0; }
+/* our galleries: captions wrap instead of ending in "..." (the denoising strip's "step 1/20 ·
+   t=999" was cut), and a picture opened in a gallery hides the grid behind it (gradio's preview
+   is 90% opaque over a blur, so the grid showed through) */
+.pixelated .caption-label { white-space: normal !important; max-width: 96% !important; }
+.pixelated .preview::before { opacity: 1 !important; }
 /* the portfolio's count stays in sight (top right) while the page scrolls; it opens the portfolio */
 #portfolio-badge { position: fixed; top: 0.5rem; right: 0.75rem; z-index: 30; width: auto !important;
   min-width: 0 !important; flex: none !important; box-shadow: 0 1px 4px rgba(0,0,0,.25); }
@@ -93,6 +98,14 @@ JS = """
     for (const h of document.querySelectorAll('.toast-header[role=button]')) {
       h.setAttribute('role', 'group'); h.removeAttribute('tabindex');
     }
+    //    and a gallery thumbnail is named "Thumbnail 1 of 8" while it shows its caption: its
+    //    name starts with the caption, as a voice-control user reads it
+    for (const t of document.querySelectorAll('button.thumbnail-item[aria-label^="Thumbnail "]')) {
+      const caption = t.querySelector('.caption-label');
+      if (caption && caption.textContent.trim()) {
+        t.setAttribute('aria-label', caption.textContent.trim() + ' (' + t.getAttribute('aria-label').slice(10) + ')');
+      }
+    }
     // 4. sketch pads open with the brush ready, and get it back after "Clear canvas" (gradio
     //    leaves no tool picked: strokes do nothing until the brush icon is pressed); a tool the
     //    student picked (the eraser) stays picked
@@ -115,7 +128,7 @@ JS = """
     }
   };
   new MutationObserver(sync).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
-                                                     attributeFilter: ['style', 'class']});
+                                                     attributeFilter: ['style', 'class', 'aria-label']});
   // 5. on a phone the lesson map covers the page: it starts folded (its toggle opens it), and
   //    folds again once a lesson is picked, so the lesson is in sight (two taps in all)
   const fold = () => { const t = document.querySelector('#lesson-map.open .toggle-button'); if (t) t.click(); };
