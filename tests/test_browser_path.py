@@ -14,7 +14,7 @@ from browser_support import ARGS, CHROMIUM, TIMEOUT_MS, need_browser
 from support import serve_app
 
 pytestmark = pytest.mark.integration
-AXE_TABS = ("controlnet", "interpolate", "portfolio")  # and the first view
+AXE_TABS = ("controlnet", "interpolate", "portfolio", "img2img")  # and the first view
 # Tabs whose main button needs a result before it has anything to work on: the portfolio exports
 # what the other lessons added (the test adds the triptych's panels first, as a student would).
 NEEDS_PANELS = {"portfolio"}

@@ -106,6 +106,18 @@ JS = """
         t.setAttribute('aria-label', caption.textContent.trim() + ' (' + t.getAttribute('aria-label').slice(10) + ')');
       }
     }
+    //    and an upload box is named "Click to upload or drop files" while it shows "Drop File
+    //    Here - or - Click to Upload": its name becomes what it shows
+    for (const u of document.querySelectorAll('button.upload-container[aria-label]')) {
+      const shown = u.innerText.replace(/\s+/g, ' ').trim();
+      if (shown && u.getAttribute('aria-label') !== shown) u.setAttribute('aria-label', shown);
+    }
+    //    and a picture shown in a gr.Image is a button with an empty alt text (no name): it is
+    //    named after its box's label
+    for (const btn of document.querySelectorAll('button:not([aria-label]) > .image-frame')) {
+      const label = btn.closest('.block') && btn.closest('.block').querySelector('[data-testid=block-label]');
+      if (label && label.textContent.trim()) btn.parentElement.setAttribute('aria-label', label.textContent.trim());
+    }
     // 4. sketch pads open with the brush ready, and get it back after "Clear canvas" (gradio
     //    leaves no tool picked: strokes do nothing until the brush icon is pressed); a tool the
     //    student picked (the eraser) stays picked
