@@ -123,6 +123,14 @@ def test_the_sketch_pad_draws_at_once_and_again_after_a_clear(browser, url):
     wait_idle(page, "controlnet", before)
     assert errors(page) == []  # not "the canvas is empty": the stroke reached the pad
     assert page.locator("#lesson-controlnet img:visible").count() > 0
+    # a toast belongs to the tab that raised it: a refused value here, gone in the next lesson
+    page.locator("#nav-triptych").click()
+    page.locator("#lesson-triptych textarea, #lesson-triptych input").filter(has_text="").first.wait_for()
+    page.get_by_label("Values (comma-separated)").fill("1, 99")
+    main_button(page, "triptych").click()
+    page.locator(".toast-body.error").first.wait_for()
+    page.locator("#nav-seed_grid").click()
+    page.locator(".toast-body.error").first.wait_for(state="detached", timeout=5000)  # it fades out
     page.context.close()
 
 
@@ -185,4 +193,8 @@ def test_on_a_phone_every_lesson_is_two_taps_away_and_nothing_is_wider_than_the_
         assert page.locator("#lesson-map.open").count() == 0, f"{ex.id}: the map still covers the lesson"
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, ex.id
         assert page.evaluate(too_wide) == [], (ex.id, page.evaluate(too_wide))
+        for pad in page.locator(f"#lesson-{ex.id} .brush-ready").all():  # at least 340 px to draw on
+            side = int(next(c for c in pad.get_attribute("class").split() if c.startswith("side-"))[5:])
+            zoom = pad.locator(".zoom-number span").first
+            page.wait_for_function("(z) => parseInt(z.textContent) * %d / 100 >= 340" % side, arg=zoom.element_handle())
     page.context.close()
