@@ -26,6 +26,7 @@ from playground.panels import Panel, compose
 from playground.params import SCHEDULERS, GenerationParams, Settings
 from playground.pipelines import PipelineManager, check_available, find_truncation
 from playground.registry import ModelSpec, gpu_duration, hub_models_runnable, resolve_model
+from playground.tokens import unread_pieces
 
 
 class Lab(PromptLessons, SamplerLessons, ConditioningLessons, InsideLessons):
@@ -120,15 +121,19 @@ class Lab(PromptLessons, SamplerLessons, ConditioningLessons, InsideLessons):
 
     def tokens(self, text: str) -> dict | None:
         """{"count", "max", "cut"}: the prompt's tokens, how many the text encoder takes, and the
-        part it will not see (None when it all fits); None while the model is still loading."""
+        part it will not see (None when it all fits); with what playground.tokens.unread_pieces
+        says ("unknown" pieces, "unknown_chars" of "chars", "unreadable") and the language(s) its
+        text encoder was trained on ("languages", the registry's text_languages). None while the
+        model is still loading. The prompt is never translated: the counter shows what is read."""
         tokenizers = self.manager.tokenizers()
         if not tokenizers:
             return None
-        tok = tokenizers[0]
-        count = len(tok(str(text or ""), add_special_tokens=False, truncation=False, verbose=False).input_ids)
-        cut = max([c for c in (find_truncation(t, str(text or "")) for t in tokenizers) if c] or [None],
+        tok, text = tokenizers[0], str(text or "")
+        count = len(tok(text, add_special_tokens=False, truncation=False, verbose=False).input_ids)
+        cut = max([c for c in (find_truncation(t, text) for t in tokenizers) if c] or [None],
                   key=lambda c: len(c or ""))
-        return {"count": count, "max": tok.model_max_length - tok.num_special_tokens_to_add(False), "cut": cut}
+        return {"count": count, "max": tok.model_max_length - tok.num_special_tokens_to_add(False), "cut": cut,
+                **unread_pieces(tok, text), "languages": self.manager.spec.text_languages}
 
     def switch_model(self, model: str) -> None:
         """Use another registry model; the current one's memory is freed first.

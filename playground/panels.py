@@ -11,12 +11,12 @@ import io
 import json
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Sequence, Union
 
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
+from playground.fonts import font_for, load_font  # noqa: F401 (load_font: still importable here)
 from playground.infotext import (check_text_size, comfyui_note, exif_comment, parse_infotext, to_infotext,
                                  to_json)
 from playground.inputs import add_chunks, check_inputs, read_chunks
@@ -145,31 +145,7 @@ def read_panel(source: ImageSource) -> Panel:
 
 
 # ---------------------------------------------------------------- composition
-_FONT_FILES = {False: ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf"),
-               True: ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf")}
 INK, MUTED, PAPER = (17, 17, 17), (70, 70, 70), (255, 255, 255)
-
-
-@lru_cache(maxsize=64)
-def load_font(size: int, bold: bool = False) -> ImageFont.ImageFont:
-    """A scalable font without downloads: system DejaVu/Liberation, matplotlib's copy, Pillow's."""
-    candidates = list(_FONT_FILES[bold])
-    try:  # matplotlib ships DejaVu; find it without importing matplotlib
-        import importlib.util
-        spec = importlib.util.find_spec("matplotlib")
-        if spec and spec.origin:
-            candidates.append(str(Path(spec.origin).parent / "mpl-data/fonts/ttf" / _FONT_FILES[bold][0]))
-    except (ImportError, ValueError):
-        pass
-    for name in candidates:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1: fixed-size bitmap font
-        return ImageFont.load_default()
 
 
 def line_height(font: ImageFont.ImageFont) -> int:
@@ -252,8 +228,9 @@ def compose(panels: Sequence[Panel], title: str | None = None, statement: str | 
     images = [_upscale(p.image, min_side) for p in panels]
     cell_w, cell_h = max(im.width for im in images), max(im.height for im in images)
     size = caption_size or max(14, round(min(cell_w, 768) / 16))
-    f_cap, f_label = load_font(size), load_font(size, bold=True)
-    f_title = load_font(round(size * 1.6), bold=True)
+    body = " ".join(map(str, [*(p.caption for p in panels), *(row_labels or ()), *(col_labels or ()), statement or ""]))
+    f_cap, f_label = font_for(body, size), font_for(body, size, bold=True)  # CJK anywhere: Noto Sans CJK
+    f_title = font_for(title or "", round(size * 1.6), bold=True)
     lh = line_height(f_cap)
     captions = [wrap_text(p.caption, f_cap, cell_w) for p in panels]
     cap_h = [max(len(c) for c in captions[r * columns:(r + 1) * columns]) * lh for r in range(rows)]

@@ -3,10 +3,11 @@ prompt, seed and setting as selectable text, and the portfolio JSON as an attach
 
 A PDF of pictures only let no one copy a prompt out of it. fpdf2 writes text with an
 embedded, subset TrueType font: DejaVu Sans (Latin, Greek, Cyrillic, ...) from the system or
-from matplotlib's package data, which is always installed here. Characters DejaVu lacks (a
-Chinese word in a prompt, an emoji) go to fallback fonts: a CJK font where the system has one,
-then Last Resort (also in matplotlib), which draws a placeholder box for any code point. Either
-way the text layer keeps the real characters, so they copy out and search as written.
+from matplotlib's package data, which is always installed here. Characters DejaVu lacks go to
+fallback fonts: Hangul, kana and kanji to Noto Sans CJK from its PyPI package (playground/fonts.py:
+the document's characters as a small TrueType font, never a system font), anything else (an
+emoji) to Last Resort (also in matplotlib), which draws a placeholder box for any code point.
+Either way the text layer keeps the real characters, so they copy out and search as written.
 
 A panel made from a drawing, map or mask shows those pictures small under it, each captioned
 ("control map", "mask"), so a reader sees what the panel followed.
@@ -14,6 +15,7 @@ A panel made from a drawing, map or mask shows those pictures small under it, ea
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import Sequence
 
 from PIL import Image
 
+from playground.fonts import cjk_face, cjk_font_path, cjk_truetype, is_cjk
 from playground.inputs import INPUTS
 from playground.panels import Panel, compose, to_infotext, to_json
 
@@ -31,12 +34,9 @@ ATTACHMENT = "portfolio.json"
 INPUT_W, INPUT_GAP = 40.0, 6.0  # mm: a panel's input pictures, small in a row under it
 _FAMILY, _CORE_FAMILY = "body", "helvetica"
 _SYSTEM_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-                "/usr/share/fonts/truetype/droid", "/usr/share/fonts/truetype/noto", "/Library/Fonts",
-                "C:/Windows/Fonts")
-# Fallbacks in order: wide-coverage CJK fonts some systems have (TrueType outlines: fpdf2 embeds
-# those), then Last Resort, which has a glyph for every code point.
-_FALLBACK_FILES = ("DroidSansFallbackFull.ttf", "DroidSansFallback.ttf", "NotoSansSC-Regular.ttf",
-                   "LastResortHE-Regular.ttf")
+                "/Library/Fonts", "C:/Windows/Fonts")
+# The last fallback, after Noto Sans CJK (fonts.cjk_font_path): Last Resort, a glyph for every code point.
+_FALLBACK_FILES = ("LastResortHE-Regular.ttf",)
 
 
 def _font_dirs() -> list[Path]:
@@ -53,9 +53,10 @@ def _find(name: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def fonts() -> dict:
-    """{"regular", "bold", "fallbacks"}: font files found on this machine (None: none found)."""
+    """{"regular", "bold", "fallbacks", "cjk"}: font files found (None: none found); "cjk" is
+    the Noto Sans CJK collection from its package."""
     return {"regular": _find("DejaVuSans.ttf"), "bold": _find("DejaVuSans-Bold.ttf"),
-            "fallbacks": tuple(p for p in map(_find, _FALLBACK_FILES) if p)}
+            "fallbacks": tuple(p for p in map(_find, _FALLBACK_FILES) if p), "cjk": cjk_font_path()}
 
 
 def _printable(text: str, core: bool) -> str:
@@ -69,7 +70,7 @@ def _printable(text: str, core: bool) -> str:
 class _Doc:
     """An FPDF document with the fonts set up and a few writing helpers."""
 
-    def __init__(self, title: str | None, statement: str | None, chars: set[str]):
+    def __init__(self, title: str | None, statement: str | None, chars: set[str], tmp: str):
         from fpdf import FPDF
 
         pdf = FPDF(format="A4", unit="mm")
@@ -80,27 +81,48 @@ class _Doc:
         if not self.core:
             pdf.add_font(_FAMILY, "", found["regular"])
             pdf.add_font(_FAMILY, "B", found["bold"] or found["regular"])
-            self._fallbacks(pdf, found["fallbacks"], chars)
+            self._fallbacks(pdf, found, chars, Path(tmp))
         pdf.set_title(_printable(title or "Portfolio", self.core))
         pdf.set_subject(_printable((statement or "")[:500], self.core))
         pdf.set_creator("Diffusion Lab Playground")
+        pdf.header = self._font_on_page  # FPDF.add_page calls it, a page break inside a text too
         self.pdf = pdf
 
+    def _font_on_page(self) -> None:
+        """The current font set on the page now, not as the next line is drawn: fpdf2 2.8.9 sets it
+        inside that line's q..Q when the line starts with a fallback glyph (every wrapped line of a
+        Japanese prompt does) and then counts it as set, so the lines after it came out in the
+        previous font's glyph numbers, unreadable."""
+        pdf = self.pdf
+        if not self.core and pdf.font_family and not pdf.current_font_is_set_on_page:
+            pdf.text(pdf.x, pdf.y, "")  # sets the font on the page; draws nothing
+
     @staticmethod
-    def _fallbacks(pdf, files: Sequence[str], chars: set[str]) -> None:
+    def _fallbacks(pdf, found: dict, chars: set[str], tmp: Path) -> None:
         """Fallback fonts for the characters the document holds and DejaVu lacks, only then and
-        only for those: Last Resort maps all 1.1 million code points, which took 2 s to read
-        for every export."""
+        only for those: Hangul, kana and kanji in Noto Sans CJK (the face the document's text
+        picks: kana, Japanese; else Hangul, Korean), then Last Resort for whatever is still
+        missing (an emoji), only then: it maps all 1.1 million code points, and reading it took
+        2 s for every export (0.8 s for a few characters)."""
         missing = {ord(ch) for ch in chars if ch != "\n"} - set(pdf.fonts[_FAMILY].cmap)
-        if not missing:
-            return
-        names = [f"fallback{i}" for i in range(len(files))]
-        for name, path in zip(names, files):
-            pdf.add_font(name, "", path, unicode_range=sorted(missing))
-        pdf.set_fallback_fonts(names, exact_match=False)  # bold text falls back to regular
+        text, files = "".join(map(chr, sorted(missing))), list(found["fallbacks"])
+        if found.get("cjk") and any(map(is_cjk, text)):
+            cjk = cjk_truetype(text, cjk_face("".join(chars)), tmp / "cjk.ttf")
+            if cjk:
+                files.insert(0, str(cjk))
+        names: list[str] = []
+        for path in files:
+            if not missing:
+                break
+            names.append(f"fallback{len(names)}")
+            pdf.add_font(names[-1], "", path, unicode_range=sorted(missing))
+            missing -= set(pdf.fonts[names[-1]].cmap)
+        if names:
+            pdf.set_fallback_fonts(names, exact_match=False)  # bold text falls back to regular
 
     def text(self, text: str, size: float = 10.0, bold: bool = False, gap: float = 1.5) -> None:
         self.pdf.set_font(_CORE_FAMILY if self.core else _FAMILY, "B" if bold else "", size)
+        self._font_on_page()
         self.pdf.multi_cell(TEXT_W, size * 0.45, _printable(text, self.core), new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(gap)
 
@@ -128,6 +150,7 @@ class _Doc:
             pdf.add_page()
         x0, y = MARGIN + (TEXT_W - n * w - (n - 1) * INPUT_GAP) / 2, pdf.y
         pdf.set_font(_CORE_FAMILY if self.core else _FAMILY, "", 8.5)
+        self._font_on_page()
         for k, ((img, caption), h) in enumerate(zip(items, heights)):
             x = x0 + k * (w + INPUT_GAP)
             pdf.image(_crisp(img, w), x=x, y=y, w=w, h=h, alt_text=_printable(caption, self.core))
@@ -189,10 +212,11 @@ def portfolio_pdf(panels: Sequence[Panel], title: str | None, statement: str | N
     panels = list(panels)
     # every character the text may hold: the params' values are all in their JSON
     chars = set("".join([title or "", statement or "", *(p.caption + to_json(p.params) for p in panels)]))
-    doc = _Doc(title, statement, chars)
-    _cover(doc, panels, title, statement)
-    for i, p in enumerate(panels):
-        _panel(doc, p, i + 1, len(panels))
-    doc.pdf.embed_file(bytes=attachment.encode("utf-8"), basename=ATTACHMENT, mime_type="application/json",
-                       desc="every panel's caption and settings (diffusion-lab-playground/1)")
-    return bytes(doc.pdf.output())
+    with tempfile.TemporaryDirectory() as tmp:  # the CJK subset font, read until output()
+        doc = _Doc(title, statement, chars, tmp)
+        _cover(doc, panels, title, statement)
+        for i, p in enumerate(panels):
+            _panel(doc, p, i + 1, len(panels))
+        doc.pdf.embed_file(bytes=attachment.encode("utf-8"), basename=ATTACHMENT, mime_type="application/json",
+                           desc="every panel's caption and settings (diffusion-lab-playground/1)")
+        return bytes(doc.pdf.output())

@@ -56,6 +56,7 @@ class ModelSpec:
     gpu_step_seconds: float = 0.05   # one image, one denoising step, at `size`, fp16
     gpu_image_seconds: float = 0.05  # one image's text encoding, VAE decode and safety check
     upscaler: dict = field(default_factory=dict)  # {"file", "repo" (hub)}: a learnt upscaler (playground.upscale)
+    text_languages: str = ""  # what its text encoder was trained on ("English"; "": not stated): the token note
 
     def __post_init__(self) -> None:
         if self.family not in TASK_CLASSES:
@@ -108,8 +109,6 @@ def resolve_model(name: str, registry: dict[str, ModelSpec]) -> ModelSpec:
 
 def spec_for_folder(folder: Path) -> ModelSpec:
     """A spec read from a folder's own files: pipeline class, UNet sample size, ControlNets beside it."""
-    import json
-
     def config(name: str) -> dict:
         return json.loads((folder / name).read_text()) if (folder / name).is_file() else {}
     family = "sdxl" if "XL" in config("model_index.json").get("_class_name", "") else "sd1.x"
@@ -121,6 +120,7 @@ def spec_for_folder(folder: Path) -> ModelSpec:
     return ModelSpec(id=str(folder.resolve()), family=family, label=folder.name, path=str(folder.resolve()),
                      size=size, max_size=2 * size, steps=20, guidance=2.0 if family == "embedded" else 7.5,
                      scheduler="DDIM", max_batch=16 if size <= 256 else 8, controlnets=nets,
+                     text_languages="English" if family == "embedded" else "",  # all-MiniLM-L6-v2 (load_text_encoder)
                      upscaler={"file": f"upscaler/{f.name}"} if (f := next(iter(sorted(folder.glob("upscaler/*.safetensors"))), None)) else {})
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playground.strings import table
+
 # Names the texts get besides the preset's keys (a preset key of the same name is refused).
 EXTRA = ("size", "defaults")
 
@@ -73,3 +75,11 @@ def about_text(preset: dict, defaults: dict) -> str:
 def intro_text(preset: dict, defaults: dict) -> str:
     """The line above a tab's widgets (its preset's `intro`), its values filled in."""
     return fill(preset["intro"], preset, defaults, "intro")
+
+
+def lesson_text(kind: str, ex_id: str, preset: dict, defaults: dict, lang: str = "en") -> str:
+    """A tab's `intro` or `about` in `lang`: English from its preset, Korean and Japanese from
+    presets/i18n/<lang>/lessons.yaml (keys intro.<id>, about.<id>; English where one is missing),
+    filled with the same values."""
+    template = preset[kind] if lang == "en" else table(lang).get(f"{kind}.{ex_id}", preset[kind])
+    return fill(template, preset, defaults, f"{kind} of {ex_id} ({lang})")

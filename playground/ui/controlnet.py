@@ -8,24 +8,24 @@ import gradio as gr
 from PIL import Image
 
 from playground.params import PROMPT_MAX_CHARS, load_preset, preset_picture
-from playground.texts import intro_text
 from playground.uploads import sketch_to_image
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
 from playground.ui.sketch import checked_sketchpad
 from playground.ui.tokens import prompt_box
 from playground.ui.values import parse_list, seed_value
+from playground.ui.words import lesson_text, say, w
 
-SKETCH, UPLOAD = "Sketch", "Upload"
+SKETCH, UPLOAD = "Sketch", "Upload"  # the values the server gets (the labels are translated)
 PAD = 384  # px: the sketch pad's side (the first drawing is scaled to it)
 
 
-def control_source(kind, sketch, upload):
+def control_source(kind, sketch, upload, request: gr.Request = None):
     """The image the control map is made from: the drawing, or the uploaded file."""
     if kind == UPLOAD:
         return checked_image(upload)
     if kind not in (SKETCH, UPLOAD):
-        raise ValueError(f"control image source must be {SKETCH} or {UPLOAD}, got {str(kind)[:40]!r}")
+        raise ValueError(say(request, "controlnet.error.kind", sketch=SKETCH, upload=UPLOAD, got=repr(str(kind)[:40])))
     composite = sketch.get("composite") if isinstance(sketch, dict) else sketch
     return sketch_to_image(composite)
 
@@ -38,10 +38,15 @@ def default_detector(choices, kind) -> str | None:
     return wanted if wanted in choices else (choices[0] if choices else None)
 
 
+def detector_labels(names) -> list[tuple]:
+    """Radio choices for detector names: a translated label each, the name as the value."""
+    return [(w(f"controlnet.detector.{name}"), name) for name in names]
+
+
 def detector_choices(labs: Labs, model, kind=SKETCH) -> gr.Radio:
     """Detectors the picked model has a ControlNet for (depth/openpose need the hub)."""
     choices = labs.lab.detectors(model)
-    return gr.Radio(choices=choices, value=default_detector(choices, kind))
+    return gr.Radio(choices=detector_labels(choices), value=default_detector(choices, kind))
 
 
 def detector_for_source(labs: Labs, model, kind) -> gr.Radio:
@@ -55,9 +60,9 @@ def first_drawing(preset: dict) -> dict:
     return {"background": drawing, "layers": [], "composite": drawing}
 
 
-def run_controlnet(labs: Labs, kind, sketch, upload, detector, scales, prompt, seed, 
-                   progress=gr.Progress(track_tqdm=True), **settings):
-    image = control_source(kind, sketch, upload)
+def run_controlnet(labs: Labs, kind, sketch, upload, detector, scales, prompt, seed,
+                   progress=gr.Progress(track_tqdm=True), request: gr.Request = None, **settings):
+    image = control_source(kind, sketch, upload, request)
     lab, kw = lab_call(labs, settings)
     result = lab.controlnet(image, prompt, detector=detector, scales=parse_list(scales, "scales", float),
                             seed=seed_value(seed), **kw)
@@ -67,27 +72,28 @@ def run_controlnet(labs: Labs, kind, sketch, upload, detector, scales, prompt, s
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("controlnet")
-    gr.Markdown(intro_text(preset, labs.lab.defaults()))
+    gr.Markdown(lesson_text("intro", ex.id, preset, labs.lab.defaults()))
     with gr.Row():
         with gr.Column(scale=1):
-            kind = gr.Radio([SKETCH, UPLOAD], value=SKETCH, label="Control image from")
+            kind = gr.Radio([(w("controlnet.kind.sketch"), SKETCH), (w("controlnet.kind.upload"), UPLOAD)], value=SKETCH,
+                            label=w("controlnet.kind.label"))
             # checked from the file headers before gradio decodes anything (ui/sketch.py)
-            sketch = checked_sketchpad(value=first_drawing(preset), label="Sketch: dark lines",
+            sketch = checked_sketchpad(value=first_drawing(preset), label=w("controlnet.sketch.label"),
                                        type="numpy", image_mode="RGBA",
                                        canvas_size=(PAD, PAD), height=PAD + 36,
                                        brush=gr.Brush(default_size=6, colors=["#000000"], color_mode="fixed"))
-            upload = gr.File(label="Or upload an image", file_types=["image"], type="filepath", height=150)
+            upload = gr.File(label=w("controlnet.upload.label"), file_types=["image"], type="filepath", height=150)
         with gr.Column(scale=1):
-            prompt = prompt_box(labs, ex.id, label="Prompt", value=preset["prompt"], lines=2, max_length=PROMPT_MAX_CHARS)
-            detector = gr.Radio(labs.lab.detectors(), value=default_detector(labs.lab.detectors(), SKETCH),
-                                label="Detector", info="scribble for drawings, canny for pictures")
-            scales = gr.Textbox(label="Conditioning scales (comma-separated, 0 to 2)",
+            prompt = prompt_box(labs, ex.id, label=w("controlnet.prompt.label"), value=preset["prompt"], lines=2, max_length=PROMPT_MAX_CHARS)
+            detector = gr.Radio(detector_labels(labs.lab.detectors()), value=default_detector(labs.lab.detectors(), SKETCH),
+                                label=w("controlnet.detector.label"), info=w("controlnet.detector.info"))
+            scales = gr.Textbox(label=w("controlnet.scales.label"),
                                 value=", ".join(map(str, preset["scales"])))
             seed = seed_input(preset["seed"], ex.id)
-            run = gr.Button("Run ControlNet", variant="primary")
-            control_map = gr.Image(label="Control map", type="pil", format="png", interactive=False,
+            run = gr.Button(w("controlnet.run"), variant="primary")
+            control_map = gr.Image(label=w("controlnet.map.label"), type="pil", format="png", interactive=False,
                                    height=256, elem_classes=["pixelated", "upscale"])
-    gallery = panels_gallery("ControlNet panels", columns=3)
+    gallery = panels_gallery(w("controlnet.gallery.label"), columns=3)
     panels = gr.State([])
     panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     cheap_event(upload.upload, lambda _: gr.Radio(value=UPLOAD), upload, kind, api_name="controlnet_use_upload",

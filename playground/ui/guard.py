@@ -12,7 +12,10 @@ import html
 from typing import Any
 
 import gradio as gr
+from gradio.i18n import I18nData
 from pydantic import ValidationError
+
+from playground.strings import text
 
 TITLE = "Please check the request"
 REASON_CHARS = 300  # a reason longer than this is cut: it may quote a huge payload
@@ -32,8 +35,14 @@ def _short(text: str) -> str:
 
 
 def label_of(block: Any) -> str:
-    """How the page names a component: its label, else its kind."""
-    return str(getattr(block, "label", None) or type(block).__name__)
+    """How the page names a component: its label (a translated one in English), else its kind."""
+    label = getattr(block, "label", None)
+    if isinstance(label, I18nData):
+        try:
+            label = text(label.key)
+        except KeyError:  # a text made at build time (ui/words.filled): no English table entry
+            label = label.key
+    return str(label or type(block).__name__)
 
 
 def _pydantic_reason(err: ValidationError) -> str:

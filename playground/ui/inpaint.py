@@ -9,18 +9,18 @@ from PIL import Image
 
 from playground.exercises.common import fit_image
 from playground.params import load_preset, preset_picture
-from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, cheap_event, checked_image, lab_call, model_event, seed_input
 from playground.ui.sketch import checked_sketchpad
 from playground.ui.tokens import prompt_box
 from playground.ui.values import as_int, parse_list, seed_value
+from playground.ui.words import lesson_text, say, w
 
 PAINT = "#ff00ff"  # one fixed colour: what differs from the loaded picture is the mask
 PAINTED = 48  # a channel difference above this (of 255) is paint, not compression noise
 
 
-def load_source(upload, portfolio, panel_number):
+def load_source(upload, portfolio, panel_number, request: gr.Request = None):
     """The picture to paint on (an upload, else a portfolio panel), shown on the canvas."""
     side = load_preset("inpaint")["canvas"]
     if upload:
@@ -28,10 +28,10 @@ def load_source(upload, portfolio, panel_number):
     elif portfolio:
         n = as_int(panel_number, "panel number")
         if not 1 <= n <= len(portfolio):
-            raise ValueError(f"panel number must be in 1..{len(portfolio)}, got {n}")
+            raise ValueError(say(request, "inpaint.error.panel_number", count=len(portfolio), got=n))
         image = portfolio[n - 1].image
     else:
-        raise ValueError("upload a picture, or add panels to the portfolio and pick one by number")
+        raise ValueError(say(request, "inpaint.error.nothing_to_load"))
     square = fit_image(image, side, side)
     return {"background": square, "layers": [], "composite": square}, square
 
@@ -48,19 +48,19 @@ def first_canvas(preset: dict) -> tuple[Image.Image, dict]:
     return picture, {"background": picture, "layers": [layer], "composite": composite}
 
 
-def mask_from(source: Image.Image, sketch) -> Image.Image:
+def mask_from(source: Image.Image, sketch, request: gr.Request = None) -> Image.Image:
     """White where the canvas differs from the loaded picture: where the student painted."""
     composite = sketch.get("composite") if isinstance(sketch, dict) else sketch
     if source is None or composite is None:
-        raise ValueError("load a picture first, then paint over what should change")
+        raise ValueError(say(request, "inpaint.error.no_picture"))
     painted = np.asarray(Image.fromarray(np.asarray(composite, np.uint8)).convert("RGB"), np.int16)
     clean = np.asarray(source.convert("RGB").resize(painted.shape[1::-1]), np.int16)
     return Image.fromarray(((np.abs(painted - clean).max(axis=2) > PAINTED) * 255).astype(np.uint8))
 
 
 def run_inpaint(labs: Labs, source, sketch, prompt, strengths, seed, progress=gr.Progress(track_tqdm=True),
-                **settings):
-    mask = mask_from(source, sketch)
+                request: gr.Request = None, **settings):
+    mask = mask_from(source, sketch, request)
     lab, kw = lab_call(labs, settings)
     panels = lab.inpaint(source, mask, prompt, strengths=parse_list(strengths, "strengths", float),
                          seed=seed_value(seed), **kw)
@@ -71,27 +71,27 @@ def run_inpaint(labs: Labs, source, sketch, prompt, strengths, seed, progress=gr
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("inpaint")
     side = preset["canvas"]
-    gr.Markdown(intro_text(preset, labs.lab.defaults()))
+    gr.Markdown(lesson_text("intro", ex.id, preset, labs.lab.defaults()))
     first, painted = first_canvas(preset)
     source = gr.State(first)
     with gr.Row():
         with gr.Column(scale=1):
-            upload = gr.File(label="Upload a picture", file_types=["image"], type="filepath", height=110)
+            upload = gr.File(label=w("inpaint.upload.label"), file_types=["image"], type="filepath", height=110)
             with gr.Row():
-                number = gr.Number(label="or portfolio panel number", value=1, precision=0, minimum=1)
-                load = gr.Button("Load onto the canvas")
-            canvas = checked_sketchpad(value=painted, label="Paint over what should change", type="numpy",
+                number = gr.Number(label=w("inpaint.number.label"), value=1, precision=0, minimum=1)
+                load = gr.Button(w("inpaint.load"))
+            canvas = checked_sketchpad(value=painted, label=w("inpaint.canvas.label"), type="numpy",
                                        image_mode="RGB",
                                        canvas_size=(side, side), height=side + 40,
                                        brush=gr.Brush(default_size=preset["brush"], colors=[PAINT],
                                                       color_mode="fixed"))
         with gr.Column(scale=1):
-            prompt = prompt_box(labs, ex.id, label="Prompt (the whole picture, after the change)", value=preset["prompt"], lines=2)
-            strengths = gr.Textbox(label="Strengths (comma-separated, 0 to 1)",
+            prompt = prompt_box(labs, ex.id, label=w("inpaint.prompt.label"), value=preset["prompt"], lines=2)
+            strengths = gr.Textbox(label=w("inpaint.strengths.label"),
                                    value=", ".join(map(str, preset["strengths"])))
             seed = seed_input(preset["seed"], ex.id)
-            run = gr.Button("Repaint", variant="primary")
-    gallery = panels_gallery("Repainted", columns=3)
+            run = gr.Button(w("inpaint.run"), variant="primary")
+    gallery = panels_gallery(w("inpaint.gallery.label"), columns=3)
     panels = gr.State([])
     panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     cheap_event(load.click, load_source, [upload, shared.portfolio, number], [canvas, source],

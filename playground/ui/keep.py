@@ -13,6 +13,7 @@ import gradio as gr
 from playground.store import PortfolioStore
 from playground.ui.shared import IMAGE_CONCURRENCY, IMAGE_QUEUE, Shared, info
 from playground.ui.panels import portfolio_view
+from playground.ui.words import say
 
 STORAGE_KEY = "diffusion-lab-playground-portfolio"
 
@@ -24,16 +25,20 @@ def make_token_widgets(shared: Shared, store: PortfolioStore) -> None:
     shared.owner = gr.State(None)
 
 
-def reopen(store: PortfolioStore, token) -> tuple:
-    """A page opened: its saved portfolio back (a new token for a browser seen the first time)."""
+def reopen(store: PortfolioStore, token, request: gr.Request | None = None) -> tuple:
+    """A page opened: its saved portfolio back (a new token for a browser seen the first time),
+    the message and the badge in the request's language."""
     panels = store.load(token) if store.valid(token) else []
     token = token if store.valid(token) else store.new_token()
     if panels:
-        info(f"Your portfolio is back: {len(panels)} panel{'s' if len(panels) != 1 else ''}.")
-    return (token, token, *portfolio_view(panels))
+        info(say(request, "shared.reopen.one" if len(panels) == 1 else "shared.reopen.many", n=len(panels)))
+    return (token, token, *portfolio_view(panels, request))
 
 
 def wire_reopen(demo: gr.Blocks, shared: Shared) -> None:
-    demo.load(lambda token: reopen(shared.store, token), shared.browser_token,
+    def reopened(token, request: gr.Request = None):  # gradio passes the request by the annotation
+        return reopen(shared.store, token, request)
+
+    demo.load(reopened, shared.browser_token,
               [shared.browser_token, shared.owner, *shared.portfolio_outputs], api_name="portfolio_reopen",
               api_visibility="private", concurrency_id=IMAGE_QUEUE, concurrency_limit=IMAGE_CONCURRENCY)

@@ -17,29 +17,24 @@ from functools import partial
 import gradio as gr
 
 from playground.params import load_preset, preset_picture
-from playground.texts import about_text
+from playground.strings import text
 from playground.store import PortfolioStore
 from playground.ui import upkeep
 from playground.ui.catalog import EXERCISES, GROUPS
 from playground.ui.fair import MODEL_QUEUE, install_eta
 from playground.ui.guard import GuardedBlocks
 from playground.ui.keep import make_token_widgets, wire_reopen
-from playground.ui.look import CSS, HEAD, JS, theme
-from playground.ui.panels import panels_gallery, portfolio_badge
+from playground.ui.look import CSS, HEAD, page_js, theme
+from playground.ui.panels import panels_gallery
 from playground.ui.restore import wire_restore
 from playground.ui.shared import Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event, core_errors
 from playground.ui.values import UPSCALE_CHOICES, slider
+from playground.ui.words import filled, filled_text, i18n, lesson_text, w
 
 # Sessions held in memory at most (gradio's default is 10 000, each a copy of the page's config):
 # a class with a few tabs each, plus API clients; the least recently used go first.
 SESSION_CAPACITY = 512
 
-MODEL_INFO = "The embedded model runs offline on a CPU; hub models need a GPU Space."
-CPU_MODEL_INFO = "This Space runs on CPU hardware: hub models need a GPU; only the embedded model is offered."
-INTRO = """# Diffusion Lab Playground
-Each lesson of the map is one exercise of the lab. Press its button, look, change one thing, look
-again. Any panel can go to your **portfolio** and be exported as PNG, PDF or ZIP.
-"""
 
 
 def model_settings(labs: Labs, model: str) -> tuple:
@@ -59,7 +54,7 @@ def model_picker(lab) -> dict:
     """The model dropdown's choices and note: on CPU hardware only the embedded models, so no
     visitor starts a 14 GB download that cannot run there."""
     offered = lab.models(runnable=True)
-    info = MODEL_INFO if offered == lab.models() else CPU_MODEL_INFO
+    info = w("header.model.info") if offered == lab.models() else w("header.model.info_cpu")
     return dict(choices=[(label, key) for key, label in offered.items()], info=info,
                 value=lab.model if lab.model in offered else next(iter(offered)))
 
@@ -69,28 +64,28 @@ def build_header(labs: Labs, shared: Shared) -> None:
     d = lab.defaults()
     preset = load_preset("generate")
     with gr.Row(equal_height=True):
-        shared.model = gr.Dropdown(label="Model", scale=3, min_width=240, **model_picker(lab))
-        shared.badge = gr.Button(portfolio_badge([]), elem_id="portfolio-badge", scale=1, min_width=160,
+        shared.model = gr.Dropdown(label=w("header.model.label"), scale=3, min_width=240, **model_picker(lab))
+        shared.badge = gr.Button(filled_text("shared.badge.many", n=0), elem_id="portfolio-badge", scale=1, min_width=160,
                                  size="sm")
-    with gr.Accordion("Advanced settings (shared by every tab)", open=False):
+    with gr.Accordion(w("header.advanced"), open=False):
         with gr.Row():
-            shared.negative_prompt = gr.Textbox(label="Negative prompt", value="", scale=3,
-                                                placeholder="what to steer away from, e.g. blurry")
-            shared.scheduler = gr.Dropdown(label="Scheduler (sampler)", choices=lab.schedulers(),
+            shared.negative_prompt = gr.Textbox(label=w("header.negative.label"), value="", scale=3,
+                                                placeholder=w("header.negative.placeholder"))
+            shared.scheduler = gr.Dropdown(label=w("header.scheduler.label"), choices=lab.schedulers(),
                                            value=d["scheduler"])
         with gr.Row():
             shared.num_inference_steps = gr.Slider(**slider(preset, "num_inference_steps"),
-                                                   value=d["num_inference_steps"], label="Steps (num_inference_steps)")
+                                                   value=d["num_inference_steps"], label=w("header.steps.label"))
             shared.guidance_scale = gr.Slider(**slider(preset, "guidance_scale"), value=d["guidance_scale"],
-                                              label="Guidance scale (CFG)")
+                                              label=w("header.guidance.label"))
             size = preset["sliders"]["size"]
-            shared.width = gr.Slider(size["min"], d["max_size"], value=d["width"], step=size["step"], label="Width")
+            shared.width = gr.Slider(size["min"], d["max_size"], value=d["width"], step=size["step"], label=w("header.width.label"))
             shared.height = gr.Slider(size["min"], d["max_size"], value=d["height"], step=size["step"],
-                                      label="Height")
+                                      label=w("header.height.label"))
         # Off by default: the lessons are about the model's own pictures; on, every tab's panels
         # (and what goes to the portfolio) come back bigger through the model's learnt upscaler.
-        shared.upscale = gr.Radio(list(UPSCALE_CHOICES), value="Off", label="Upscale results",
-                                  info="every tab's panels, through the model's learnt upscaler (the Bigger pictures tab shows how)")
+        shared.upscale = gr.Radio([(w("header.upscale.off") if c == "Off" else c, c) for c in UPSCALE_CHOICES],
+                                  value="Off", label=w("header.upscale.label"), info=w("header.upscale.info"))
     advanced = [shared.num_inference_steps, shared.guidance_scale, shared.scheduler, shared.width, shared.height]
     picked = cheap_event(shared.model.input, lambda model: model_settings(labs, model), shared.model, advanced,
                          api_name="model_defaults")
@@ -99,21 +94,23 @@ def build_header(labs: Labs, shared: Shared) -> None:
                 api_visibility="private", concurrency_id=MODEL_QUEUE, show_progress="minimal")
 
 
-def lesson_heading(ex) -> str:
+def lesson_heading(ex):
     """The shown lesson's name, where the hidden tab bar was: the map's button and this heading agree."""
-    return f"## {ex.title}\n{ex.group} · lesson {ex.lesson} of the course"
+    return filled(f"heading.{ex.id}", lambda lang: "## " + text(f"title.{ex.id}", lang) + "\n" + text(
+        "lesson.heading", lang, group=text(f"group.{ex.group}", lang), lesson=ex.lesson))
 
 
 def lesson_map() -> dict:
     """The sidebar: the course's groups in order, one button per lesson (the portfolio last)."""
-    gr.Markdown("**Lessons**")
+    gr.Markdown(w("map.title"))
     nav = {}
     for group in GROUPS:
         lessons = [ex for ex in EXERCISES if ex.group == group]
         if group != "Portfolio":
-            gr.Markdown(group, elem_classes=["group-name"])
+            gr.Markdown(w(f"group.{group}"), elem_classes=["group-name"])
         for ex in lessons:
-            label = ex.title if group == "Portfolio" else f"{ex.lesson} · {ex.title}"
+            label = w(f"title.{ex.id}") if group == "Portfolio" else filled(
+                f"map.{ex.id}", lambda lang, ex=ex: f"{ex.lesson} · " + text(f"title.{ex.id}", lang))
             nav[ex.id] = gr.Button(label, size="sm", variant="secondary", elem_id=f"nav-{ex.id}")
     return nav
 
@@ -137,9 +134,10 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
     store = store or PortfolioStore()
     # delete_cache: gradio's copies of uploads and results go by age (ui/upkeep.py also caps bytes)
     with GuardedBlocks(title="Diffusion Lab Playground", delete_cache=upkeep.delete_cache()) as demo:
-        with gr.Sidebar(label="Lessons", open=True, width=250, elem_id="lesson-map"):
+        with gr.Sidebar(label=w("map.label"), open=True, width=250, elem_id="lesson-map"):
             nav = lesson_map()
-        gr.Markdown(INTRO)
+        gr.Markdown(w("app.title"))
+        gr.Markdown(w("app.intro"))
         shared.portfolio = gr.State([])
         make_token_widgets(shared, store)
         build_header(labs, shared)
@@ -148,18 +146,18 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
             # exist before the first tab is wired.
             # it starts from a world render, so the tab's first press works before any upload
             shared.img2img_source = gr.File(str(preset_picture(load_preset("img2img")["picture"])),
-                                            label="Input image (PNG, JPEG, WebP)", file_types=["image"],
+                                            label=w("shared.img2img_source.label"), file_types=["image"],
                                             type="filepath", render=False, height=120)
-            shared.portfolio_gallery = panels_gallery("Your portfolio", columns=6, height=300, render=False,
+            shared.portfolio_gallery = panels_gallery(w("shared.portfolio_gallery.label"), columns=6, height=300, render=False,
                                                       elem_id="portfolio-gallery")
-            shared.picked = gr.CheckboxGroup(label="Panels in the piece (in this order)", choices=[], render=False)
+            shared.picked = gr.CheckboxGroup(label=w("shared.picked.label"), choices=[], render=False)
             targets = {}
             defaults = labs.lab.defaults()  # the About texts quote the model's size
             for ex in EXERCISES:
-                with gr.Tab(ex.title, id=ex.id, elem_id=f"lesson-{ex.id}"):
+                with gr.Tab(w(f"title.{ex.id}"), id=ex.id, elem_id=f"lesson-{ex.id}"):
                     gr.Markdown(lesson_heading(ex))
-                    with gr.Accordion("About this lesson", open=False):
-                        gr.Markdown(about_text(load_preset(ex.id), defaults))
+                    with gr.Accordion(w("lesson.about"), open=False):
+                        gr.Markdown(lesson_text("about", ex.id, load_preset(ex.id), defaults))
                     widgets = ex.tab.build_tab(labs, shared, ex)
                 if ex.restores != (widgets is not None):
                     raise RuntimeError(f"exercise {ex.id}: restores={ex.restores} but its tab returned {widgets!r}")
@@ -179,5 +177,5 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
 
 def launch_kwargs() -> dict:
     """What `python app.py` and the tests pass to launch(): limits, look, error display."""
-    return dict(max_file_size=MAX_FILE_SIZE, css=CSS, js=JS, head=HEAD, theme=theme(), show_error=False,
+    return dict(max_file_size=MAX_FILE_SIZE, css=CSS, js=page_js(), head=HEAD, theme=theme(), show_error=False, i18n=i18n(),
                 state_session_capacity=SESSION_CAPACITY, app_kwargs={"lifespan": upkeep.lifespan()})

@@ -7,7 +7,11 @@ color-contrast rule). The shades below are the same indigo and grey, a few steps
 """
 from __future__ import annotations
 
+import json
+
 import gradio as gr
+
+from playground.strings import LANGUAGES, text
 
 
 def theme() -> gr.themes.Base:
@@ -65,7 +69,12 @@ HEAD = """<style>
 }
 </style>"""
 
-# Runs once when the page loads (launch(js=...)). Each part says why it is done in the browser.
+def page_js() -> str:
+    """JS with the skip link's words in every language (presets/i18n: page.skip)."""
+    return JS.replace("__SKIP__", json.dumps({lang: text("page.skip", lang) for lang in LANGUAGES}, ensure_ascii=False))
+
+
+# Runs once when the page loads (launch(js=page_js())). Each part says why it is done in the browser.
 JS = """
 () => {
   const lessonOf = () => {
@@ -179,7 +188,10 @@ JS = """
   // 7. the skip link: straight to the shown lesson's main button
   const skip = document.createElement('a');
   skip.href = '#'; skip.className = 'skip-link';
-  skip.textContent = "Skip to this lesson's main button";
+  // the page's language: gradio's Settings choice where made, else the browser's (as gr.I18n)
+  const words = __SKIP__;
+  const lang = (localStorage.getItem('gradio-locale') || navigator.language || 'en').slice(0, 2);
+  skip.textContent = words[lang] || words.en;
   skip.addEventListener('click', (e) => {
     e.preventDefault();
     const item = document.getElementById('lesson-' + lessonOf());

@@ -12,8 +12,6 @@ same panel.
 """
 from __future__ import annotations
 
-from functools import partial
-
 import gradio as gr
 import numpy as np
 from PIL import Image, ImageColor
@@ -28,6 +26,7 @@ from playground.ui import controlnet as controlnet_tab
 from playground.ui import inpaint as inpaint_tab
 from playground.ui.shared import SETTINGS, Shared, cheap_event, info, warning
 from playground.ui.values import UPSCALE_CHOICES, as_float, as_int, upscale_value
+from playground.ui.words import say
 
 _INTS, _FLOATS = ("seed", "num_inference_steps", "width", "height"), ("guidance_scale",)
 
@@ -55,49 +54,47 @@ def read_saved(path):
     return params
 
 
-def read_dropped(path):
+def read_dropped(path, request: gr.Request = None):
     """The dropped PNG's settings (for 'Settings found') and the pictures it carries (for the
     session's State; bounded like any upload by playground.inputs)."""
     params = read_saved(path)
     images = read_inputs(path)
     if images:
-        info(f"This PNG carries its {' and '.join(INPUTS[n] for n in images)}: restoring into its tab "
-             "puts them back, so the tab's button remakes the panel.")
+        what = say(request, "shared.restore.and").join(
+            say(request, f"shared.restore.input.{n}") if n in INPUTS else str(n) for n in images)
+        info(say(request, "shared.restore.carries", what=what))
     return params, images
 
 
-def _unusable(name: str, value, max_size: int | None) -> str | None:
+def _unusable(name: str, value, max_size: int | None, request: gr.Request | None = None) -> str | None:
     """Why a well-formed value would be refused by the page or the Lab (None: it will do)."""
     if name == "seed" and not 0 <= value <= SEED_MAX:
-        return (f"This image's seed {str(value)[:30]} is outside 0..{SEED_MAX}: seeds here are 32-bit, so an image "
-                "made with a 64-bit seed cannot be re-made; the seed box is left as it was.")
+        return say(request, "shared.restore.seed_outside", seed=str(value)[:30], max=SEED_MAX)
     if name in ("width", "height") and max_size and value > max_size:
-        return (f"This image's {name} {value} is above the model's maximum of {max_size} pixels; "
-                f"the current {name} is kept.")
+        return say(request, "shared.restore.size_above", name=say(request, f"shared.restore.dim.{name}"),
+                   value=value, max=max_size)
     return None
 
 
-def _notes(params: dict) -> None:
+def _notes(params: dict, request: gr.Request | None = None) -> None:
     """Warnings for what restore cannot apply and would otherwise leave out unseen."""
     value = params.get("scheduler")
     if value not in (None, "") and value not in SCHEDULERS:
-        warning(f"This image was made with the sampler {str(value)[:80]}, which this app does not have "
-                f"(it offers {', '.join(SCHEDULERS)}); the current sampler is kept.")
+        warning(say(request, "shared.restore.sampler_missing", sampler=str(value)[:80], offered=", ".join(SCHEDULERS)))
     extra = params.get("extra")
     schedule = extra.get("Schedule type") if isinstance(extra, dict) else None
     if schedule:
-        warning(f"This image used the schedule type {str(schedule)[:40]}, which this app does not apply (its samplers "
-                "keep their own noise schedule; 'DPM++ 2M Karras' has the Karras one): the image will differ.")
+        warning(say(request, "shared.restore.schedule_type", schedule=str(schedule)[:40]))
 
 
-def checked(params, max_size: int | None = None) -> dict:
+def checked(params, max_size: int | None = None, request: gr.Request | None = None) -> dict:
     """The settings restore may write into the page, each checked as the Lab would check it;
     a saved PNG (or an API client) may carry anything: {"seed": "abc"} is a clear error. Values
     that are well formed but unusable here (a sampler we lack, a 64-bit seed, a size above
     `max_size`, the model's cap) are left out with a note saying so."""
     if not isinstance(params, dict):
         raise ValueError(f"settings must be a JSON object like 'Settings found' shows, got {type(params).__name__}")
-    _notes(params)
+    _notes(params, request)
     out = {}
     for name in ("prompt", *SETTINGS, "seed"):
         value = params.get("hires_upscale" if name == "upscale" else name)  # A1111's name for it
@@ -112,7 +109,7 @@ def checked(params, max_size: int | None = None) -> dict:
             out[name] = check_length(value, name, PROMPT_MAX_CHARS)
         else:
             value = as_int(value, name) if name in _INTS else as_float(value, name) if name in _FLOATS else value
-            note = _unusable(name, value, max_size)
+            note = _unusable(name, value, max_size, request)
             if note is None or name != "seed":  # a malformed size is an error, not a note
                 GenerationParams(prompt="-", **{name: value})  # the core's range check and message
             if note:
@@ -142,7 +139,7 @@ def _files_of(**images: Image.Image) -> dict[str, str]:
     return {name: str(folder / f"{name}.png") for name in images}
 
 
-def controlnet_values(lab, params: dict, images: dict, model) -> dict:
+def controlnet_values(lab, params: dict, images: dict, model, request: gr.Request | None = None) -> dict:
     """The ControlNet tab's widgets: the control image in the sketch pad and the upload box (the
     tab makes the same map from either), the panel's detector and scale. The source is switched
     to the one whose default detector is the panel's: switching sets that default
@@ -160,8 +157,8 @@ def controlnet_values(lab, params: dict, images: dict, model) -> dict:
         if kind is not None:
             out["kind"] = kind
     elif detector:
-        warning(f"This panel used the detector {str(detector)[:40]}, which the model has no ControlNet for "
-                f"({', '.join(choices) or 'none'}); the current detector is kept.")
+        warning(say(request, "shared.restore.detector_missing", detector=str(detector)[:40],
+                    choices=", ".join(choices) or say(request, "shared.restore.none")))
     scale = _number(params, "controlnet_conditioning_scale")
     return out if scale is None else {**out, "scales": scale}
 
@@ -197,32 +194,32 @@ def inpaint_values(params: dict, images: dict) -> dict:
     return out if strength is None else {**out, "strengths": strength}
 
 
-def input_values(shared: Shared, tab_id: str, params: dict, images, model) -> dict:
+def input_values(shared: Shared, tab_id: str, params: dict, images, model, request: gr.Request | None = None) -> dict:
     """{role: value} for the chosen tab's "inputs" widgets; {} where the PNG carries no pictures."""
     if not images:
         return {}
     if not isinstance(images, dict) or not all(isinstance(v, Image.Image) for v in images.values()):
         raise ValueError("the dropped PNG's pictures are malformed: drop the PNG again")
     if tab_id == "controlnet":
-        return controlnet_values(shared.labs.lab, params, images, model)
+        return controlnet_values(shared.labs.lab, params, images, model, request)
     if tab_id == "inpaint":
         return inpaint_values(params, images)
     return {}
 
 
-def restore(shared: Shared, targets: dict, params, target, images=None):
+def restore(shared: Shared, targets: dict, params, target, images=None, request: gr.Request = None):
     """Values for every restore target (only the chosen tab changes: its prompt, seed and the
-    pictures `images` holds), the settings, the tab."""
+    pictures `images` holds), the settings, the tab; messages in the request's language."""
     if not params:
-        raise ValueError("drop a saved PNG first")
+        raise ValueError(say(request, "shared.restore.drop_first"))
     if not isinstance(target, str) or target not in targets:
         raise ValueError(f"restore into must be one of {', '.join(targets)}, got {str(target)[:40]!r}")
     # the size cap of the model the settings go to: the image's own when the picker offers it
     models = shared.labs.lab.models(runnable=True)
     model = params.get("model") if isinstance(params, dict) else None
     model = model if isinstance(model, str) and model in models else None
-    raw, params = params, checked(params, shared.labs.lab.defaults(model)["max_size"])
-    pictures = input_values(shared, target, raw, images, model)
+    raw, params = params, checked(params, shared.labs.lab.defaults(model)["max_size"], request)
+    pictures = input_values(shared, target, raw, images, model, request)
     out = []
     for tab_id, widgets in targets.items():
         mine = tab_id == target
@@ -234,8 +231,7 @@ def restore(shared: Shared, targets: dict, params, target, images=None):
     for name in SETTINGS:
         out.append(gr.update(value=params[name]) if params.get(name) not in (None, "") else gr.update())
     if params.get("model") and params["model"] not in models:
-        warning(f"This image was made with {params['model'][:80]}, which is not in the model list; "
-                "its settings are restored for the current model.")
+        warning(say(request, "shared.restore.model_missing", model=params["model"][:80]))
         out[-len(SETTINGS)] = gr.update()
     out.append(gr.Tabs(selected=target))
     return out
@@ -252,5 +248,9 @@ def wire_restore(shared: Shared, targets: dict) -> None:
     for widgets in targets.values():
         outputs += [w for w in (widgets["prompt"], widgets["seed"]) if w is not None]
         outputs += list(widgets.get("inputs", {}).values())
-    cheap_event(ui["button"].click, partial(restore, shared, targets), [ui["found"], ui["target"], images],
+    # a def, not functools.partial: gradio finds the gr.Request annotation only on a function
+    def restore_it(params, target, images=None, request: gr.Request = None):
+        return restore(shared, targets, params, target, images, request)
+
+    cheap_event(ui["button"].click, restore_it, [ui["found"], ui["target"], images],
                 [*outputs, *shared.settings, shared.tabs], api_name="restore_settings")

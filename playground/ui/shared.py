@@ -25,6 +25,7 @@ from playground.store import PortfolioStore
 from playground.uploads import MAX_FILE_BYTES, load_image
 from playground.ui.fair import DEFAULT_IMAGES, MODEL_QUEUE, QueueClock, costed
 from playground.ui.values import as_int, settings_kwargs, upscale_value
+from playground.ui.words import say, w
 from playground.upscale import check_upscaled_size
 
 # Every event that runs a pipeline joins the queue MODEL_QUEUE: one model, one generation at a time.
@@ -58,8 +59,15 @@ def warning(message: str) -> None:
     gr.Warning(html.escape(message, quote=False))
 
 
-def user_error(message: str, title: str = "Please check the settings") -> gr.Error:
+def user_error(message: str, title: str | None = None, request: gr.Request | None = None) -> gr.Error:
+    """A toast for a value the user can fix; its title in the request's language (English without one)."""
+    title = say(request, "message.check_settings") if title is None else title
     return gr.Error(html.escape(message, quote=False), title=title, print_exception=False)
+
+
+def request_of(args, kwargs) -> gr.Request | None:
+    """The gr.Request gradio passed a callback (it injects one where the signature asks for it)."""
+    return next((a for a in (*args, *kwargs.values()) if isinstance(a, gr.Request)), None)
 
 
 def core_errors(fn: Callable) -> Callable:
@@ -72,7 +80,7 @@ def core_errors(fn: Callable) -> Callable:
             raise
         except USER_ERRORS as e:
             # A user error, not a server fault: a toast, and no traceback in the server log.
-            raise user_error(str(e)) from e
+            raise user_error(str(e), request=request_of(args, kwargs)) from e
     return wrapper
 
 
@@ -131,7 +139,7 @@ def model_event(shared: "Shared", trigger, fn: Callable, inputs, outputs, api_na
     inputs = list(inputs)
     shared.costs[api_name] = (images, len(inputs), SETTINGS)
     run = model_fn(costed(fn, images, len(inputs)), shared.labs, gpu_seconds(shared.labs, images, len(inputs)))
-    return trigger(run, inputs, outputs, api_name=api_name, concurrency_id=MODEL_QUEUE,
+    return trigger(request_hint(run, fn), inputs, outputs, api_name=api_name, concurrency_id=MODEL_QUEUE,
                    inputs_kwargs=shared.settings_kwargs, **kw)
 
 
@@ -142,7 +150,23 @@ def cheap_event(trigger, fn: Callable, inputs, outputs, api_name: str, decodes: 
         kw.setdefault("concurrency_id", IMAGE_QUEUE)
         kw.setdefault("concurrency_limit", IMAGE_CONCURRENCY)
     kw.setdefault("concurrency_limit", None)
-    return trigger(core_errors(fn), inputs, outputs, api_name=api_name, **kw)
+    return trigger(request_hint(core_errors(fn), fn), inputs, outputs, api_name=api_name, **kw)
+
+
+def request_hint(wrapper: Callable, fn: Callable) -> Callable:
+    """gradio hands a callback the gr.Request (the student's language) only where an annotation
+    asks for it; functools.wraps copies none from a functools.partial, so the wrapper gets the
+    wrapped function's own gr.Request annotation."""
+    import typing
+
+    try:
+        hints = typing.get_type_hints(getattr(fn, "func", fn))
+    except (NameError, TypeError):  # an annotation that does not resolve: no request wanted
+        return wrapper
+    wanted = {name: hint for name, hint in hints.items() if hint is gr.Request}
+    if wanted:
+        wrapper.__annotations__ = {**getattr(wrapper, "__annotations__", {}), **wanted}
+    return wrapper
 
 
 # ---------------------------------------------------------------- one Lab per picked model
@@ -213,15 +237,17 @@ def new_seed() -> int:
 def seed_input(value: int, name: str):
     """A seed box (0..2^32-1, checked by Gradio) with a dice button for a fresh one."""
     with gr.Column(min_width=180, scale=1):
-        seed = gr.Number(label=f"Seed (0 to {SEED_MAX})", value=value, precision=0, minimum=0,
+        # the label writes SEED_MAX out in each language (presets/i18n/<lang>/shared.yaml)
+        seed = gr.Number(label=w("shared.seed.label"), value=value, precision=0, minimum=0,
                          maximum=SEED_MAX)
-        dice = gr.Button("New random seed", size="sm")
+        dice = gr.Button(w("shared.seed.new"), size="sm")
     cheap_event(dice.click, new_seed, None, seed, api_name=f"{name}_new_seed")
     return seed
 
 
 def checked_image(path):
-    """An upload, validated and converted to RGB; conversions are announced, not hidden."""
+    """An upload, validated and converted to RGB; conversions are announced, not hidden (the
+    notes are playground/uploads.py's, in English, as the core's messages are)."""
     image, notes = load_image(path)
     for note in notes:
         info(note)

@@ -7,14 +7,14 @@ import gradio as gr
 
 from playground import stats
 from playground.params import load_preset
-from playground.texts import intro_text
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event, seed_input
 from playground.ui.tokens import prompt_box
 from playground.ui.values import parse_list, seed_value, value_parser
+from playground.ui.words import lesson_text, w
 
-LABELS = {"seed": "Seed", "prompt": "Prompt", "guidance_scale": "Guidance (CFG)",
-          "num_inference_steps": "Steps", "scheduler": "Scheduler", "strength": "Strength"}
+# an axis' label: presets/i18n/<lang>/xy_grid.yaml, key xy_grid.axis.<name> (the value stays the name)
+LABELS = ("seed", "prompt", "guidance_scale", "num_inference_steps", "scheduler", "strength")
 NEEDS_IMAGE = ("strength",)  # this tab has no input image; the Image to image tab sweeps strength
 # Prompts contain commas, so prompt values are one per line; every other axis is comma-separated.
 PROMPT_SEP = "\n"
@@ -44,38 +44,39 @@ def axis_text(axis: str, values) -> str:
     return (PROMPT_SEP if axis == "prompt" else ", ").join(str(v) for v in values)
 
 
-def run_xy_grid(labs: Labs, prompt, x_axis, x_values, y_axis, y_values, seed, 
-                progress=gr.Progress(track_tqdm=True), **settings):
+def run_xy_grid(labs: Labs, prompt, x_axis, x_values, y_axis, y_values, seed,
+                progress=gr.Progress(track_tqdm=True), request: gr.Request = None, **settings):
     lab, kw = lab_call(labs, settings)
     grid = lab.xy_grid(prompt, x_axis, parse_axis(x_axis, x_values, "x values"), y_axis,
                        parse_axis(y_axis, y_values, "y values"), seed=seed_value(seed), **kw)
-    warn_truncated(grid)
+    warn_truncated(grid, request)
     return lab.compose(grid), gallery_items(grid), list(grid), spread_table(grid)
 
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     preset = load_preset("xy_grid")
-    axes = [(LABELS.get(a, a), a) for a in preset["axes"] if a not in NEEDS_IMAGE]
-    gr.Markdown(intro_text(preset, labs.lab.defaults()))
+    axes = [(w(f"xy_grid.axis.{a}") if a in LABELS else a, a) for a in preset["axes"] if a not in NEEDS_IMAGE]
+    gr.Markdown(lesson_text("intro", ex.id, preset, labs.lab.defaults()))
     with gr.Row():
-        prompt = prompt_box(labs, ex.id, label="Prompt (used when no axis is the prompt)", value=preset["prompt"], scale=3)
+        prompt = prompt_box(labs, ex.id, label=w("xy_grid.prompt.label"), value=preset["prompt"], scale=3)
         seed = seed_input(load_preset("generate")["seed"], ex.id)
     with gr.Row():
         with gr.Column():
-            x_axis = gr.Dropdown(axes, value=preset["x_axis"], label="Columns (x)")
-            x_values = gr.Textbox(label="x values (comma-separated; prompts one per line)",
+            x_axis = gr.Dropdown(axes, value=preset["x_axis"], label=w("xy_grid.x_axis.label"))
+            x_values = gr.Textbox(label=w("xy_grid.x_values.label"),
                                   value=axis_text(preset["x_axis"], preset["x_values"]), lines=3)
         with gr.Column():
-            y_axis = gr.Dropdown(axes, value=preset["y_axis"], label="Rows (y)")
-            y_values = gr.Textbox(label="y values (comma-separated; prompts one per line)",
+            y_axis = gr.Dropdown(axes, value=preset["y_axis"], label=w("xy_grid.y_axis.label"))
+            y_values = gr.Textbox(label=w("xy_grid.y_values.label"),
                                   value=axis_text(preset["y_axis"], preset["y_values"]), lines=3)
-    run = gr.Button("Run grid", variant="primary")
-    grid_image = gr.Image(label="Labelled grid", type="pil", format="png", interactive=False,
+    run = gr.Button(w("xy_grid.run"), variant="primary")
+    grid_image = gr.Image(label=w("xy_grid.grid.label"), type="pil", format="png", interactive=False,
                           elem_classes=["pixelated", "upscale"], height=720)
-    spread = gr.Dataframe(headers=["row", "spread (mean pairwise distance)"], label="Spread per row",
+    # gradio's frontend translates a Dataframe's label, not its headers: they stay English
+    spread = gr.Dataframe(headers=["row", "spread (mean pairwise distance)"], label=w("xy_grid.spread.label"),
                           interactive=False)
-    with gr.Accordion("Cells one by one (to add to the portfolio)", open=False):
-        gallery = panels_gallery("Cells", columns=4, height=360)
+    with gr.Accordion(w("xy_grid.cells.accordion"), open=False):
+        gallery = panels_gallery(w("xy_grid.cells.label"), columns=4, height=360)
         panels = gr.State([])
         panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     model_event(shared, run.click, partial(run_xy_grid, labs), [prompt, x_axis, x_values, y_axis, y_values, seed],
