@@ -109,3 +109,19 @@ def test_the_english_share_counts_words_and_spares_names_and_glossary_terms():
     assert share("같은 prompt 로 seed 를 바꾸면 Run", "ko") == (1, 7)
     # Japanese: 13 kana/kanji characters count as 6 words; "DDIM" is a name, "Button" English
     assert share("シードを変えると絵が変わる DDIM Button", "ja") == (1, 8)
+
+
+@pytest.mark.integration
+def test_a_refusal_comes_back_in_the_language_the_browser_asks_for(lab):
+    """Through the running app: the same empty-portfolio export, asked in Korean and in Japanese."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from support import serve_app
+
+    with serve_app(lab) as url:
+        for lang in ("ko", "ja", "en"):
+            client = Client(url, headers={"Accept-Language": f"{lang};q=0.9"}, verbose=False)
+            with pytest.raises(AppError) as refused:
+                client.predict([], "", "", "As made", api_name="/portfolio_export")
+            assert table(lang)["portfolio.error.empty"] in str(refused.value), (lang, str(refused.value)[:200])
