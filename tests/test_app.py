@@ -62,9 +62,9 @@ def test_triptych_add_buttons_take_the_three_notes(demo):
     """The note boxes are inputs of the add buttons: each note lands in its panel's params."""
     by_name = {d.api_name: d for d in _dependencies(demo)}
     made = [panel(caption=str(i)) for i in range(3)]
-    state = by_name["triptych_add_all"].fn([], None, made, "first", "", "third")[0]
+    state = by_name["triptych_add_all"].fn([], None, made, None, "first", "", "third")[0]
     assert [p.params.get("note") for p in state] == ["first", None, "third"]
-    state = by_name["triptych_add_selected"].fn([], None, made, 1, "first", "second", "")[0]
+    state = by_name["triptych_add_selected"].fn([], None, made, 1, None, "first", "second", "")[0]
     assert [p.params.get("note") for p in state] == ["second"]
     assert len(by_name["triptych_add_all"].inputs) == 6  # portfolio, owner token, panels, 3 notes
 
