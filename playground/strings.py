@@ -13,6 +13,7 @@ language for server-built messages from the request's Accept-Language header (la
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -85,6 +86,24 @@ def missing() -> dict[str, list[str]]:
         own = set(table(lang))
         out[lang] = sorted(english - own) + [f"(unknown) {k}" for k in sorted(own - english)]
     return out
+
+
+@lru_cache(maxsize=1)
+def _refusals() -> list[tuple]:
+    entries = yaml.safe_load((I18N_DIR / "errors.yaml").read_text(encoding="utf-8")) or []
+    return [(re.compile(e["pattern"], re.S), e) for e in entries]
+
+
+def refusal(message: str, lang: str) -> str:
+    """The core's English refusal in `lang` (presets/i18n/errors.yaml's patterns), or as it is
+    where no pattern matches (or in English)."""
+    if lang == "en":
+        return message
+    for pattern, entry in _refusals():
+        found = pattern.match(message)
+        if found and lang in entry:
+            return entry[lang].format(**found.groupdict())
+    return message
 
 
 def glossary() -> dict[str, dict[str, str]]:

@@ -125,3 +125,28 @@ def test_a_refusal_comes_back_in_the_language_the_browser_asks_for(lab):
             with pytest.raises(AppError) as refused:
                 client.predict([], "", "", "As made", api_name="/portfolio_export")
             assert table(lang)["portfolio.error.empty"] in str(refused.value), (lang, str(refused.value)[:200])
+
+
+def test_the_cores_refusals_come_in_korean_and_japanese_with_their_values():
+    from playground.params import GenerationParams
+    from playground.strings import refusal
+
+    with pytest.raises(ValueError) as refused:
+        GenerationParams(prompt="a fox", guidance_scale=99.0)
+    english = str(refused.value)
+    assert refusal(english, "en") == english
+    for lang in ("ko", "ja"):
+        said = refusal(english, lang)
+        assert said != english and "guidance_scale" in said and "99" in said and "0..30" in said, said
+    assert refusal("something no pattern knows", "ko") == "something no pattern knows"
+
+
+def test_every_refusal_pattern_has_both_languages_and_fills_only_its_parts():
+    import yaml
+
+    from playground.strings import I18N_DIR
+
+    for entry in yaml.safe_load((I18N_DIR / "errors.yaml").read_text(encoding="utf-8")):
+        parts = set(re.compile(entry["pattern"]).groupindex)
+        for lang in LANGUAGES[1:]:
+            assert placeholders(entry[lang]) <= parts, (entry["pattern"], lang)

@@ -25,7 +25,8 @@ from playground.store import PortfolioStore
 from playground.uploads import MAX_FILE_BYTES, load_image
 from playground.ui.fair import DEFAULT_IMAGES, MODEL_QUEUE, QueueClock, costed
 from playground.ui.values import as_int, settings_kwargs, upscale_value
-from playground.ui.words import say, w
+from playground.strings import refusal
+from playground.ui.words import lang_of, say, w
 from playground.upscale import check_upscaled_size
 
 # Every event that runs a pipeline joins the queue MODEL_QUEUE: one model, one generation at a time.
@@ -62,6 +63,7 @@ def warning(message: str) -> None:
 def user_error(message: str, title: str | None = None, request: gr.Request | None = None) -> gr.Error:
     """A toast for a value the user can fix; its title in the request's language (English without one)."""
     title = say(request, "message.check_settings") if title is None else title
+    message = refusal(message, lang_of(request)) if request is not None else message  # the core's words, translated
     return gr.Error(html.escape(message, quote=False), title=title, print_exception=False)
 
 
