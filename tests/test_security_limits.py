@@ -52,7 +52,7 @@ def test_matplotlib_math_in_a_variant_label_is_plain_text():
 
     fig = bandit.posterior_figure(PromptBandit(["a $\\frac{$ cat", "a dog $x"]))
     fig.canvas.draw()  # mathtext used to fail here, after the callback, with no message
-    assert "$\\frac{$" in fig.axes[0].get_legend().get_texts()[0].get_text().replace("\\$", "$")
+    assert "$\\frac{$" in fig.legends[0].get_texts()[0].get_text().replace("\\$", "$")
 
 
 # ---------------------------------------------------------------- 6. fair sharing

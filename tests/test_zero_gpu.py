@@ -14,6 +14,7 @@ import pytest
 
 from playground.lab import Lab
 from playground.registry import gpu_duration
+from playground.strings import text
 from playground.ui import layout, restore, shared
 from playground.ui.shared import SETTINGS, Labs, Shared
 from playground.ui.values import parse_list
@@ -131,8 +132,9 @@ def test_a_cpu_space_offers_only_the_embedded_model(cpu_space):
     lab = Lab()
     picker = layout.model_picker(lab)
     assert picker["choices"] == [(lab.models()["tiny-world"], "tiny-world")] and picker["value"] == "tiny-world"
-    assert picker["info"] == ("This Space runs on CPU hardware: hub models need a GPU; only the embedded "
-                              "model is offered.")
+    assert picker["info"].key == "header.model.info_cpu"  # said in the student's language
+    assert text("header.model.info_cpu") == ("This Space runs on CPU hardware: hub models need a GPU; only the "
+                                             "embedded model is offered.")
     assert set(lab.models()) > set(lab.models(runnable=True)) == {"tiny-world"}
 
 
@@ -142,7 +144,7 @@ def test_a_gpu_offers_every_model(monkeypatch, cpu_space):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     lab = Lab()
     picker = layout.model_picker(lab)
-    assert [key for _, key in picker["choices"]] == list(lab.models()) and picker["info"] == layout.MODEL_INFO
+    assert [key for _, key in picker["choices"]] == list(lab.models()) and picker["info"].key == "header.model.info"
 
 
 def test_restore_on_a_cpu_space_keeps_the_embedded_model(cpu_space, monkeypatch):
