@@ -120,3 +120,11 @@ def test_python_app_py_serves_the_page(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def test_an_idle_queue_looks_for_work_fifty_times_a_second_not_a_thousand(demo):
+    """gradio's queue polled every 1 ms when free: 6.4% of a core on an idle app (tools/app_bench)."""
+    from playground.ui.layout import QUEUE_POLL_S
+
+    assert demo._queue.sleep_when_free == QUEUE_POLL_S >= 0.02
+    assert demo._queue.progress_update_sleep_when_free >= QUEUE_POLL_S
