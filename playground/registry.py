@@ -56,6 +56,7 @@ class ModelSpec:
     gpu_step_seconds: float = 0.05   # one image, one denoising step, at `size`, fp16
     gpu_image_seconds: float = 0.05  # one image's text encoding, VAE decode and safety check
     upscaler: dict = field(default_factory=dict)  # {"file", "repo" (hub)}: a learnt upscaler (playground.upscale)
+    cpu_engine: str = ""  # "onnxruntime": the UNet's plain calls run there on a CPU (playground/engine.py)
     text_languages: str = ""  # what its text encoder was trained on ("English"; "": not stated): the token note
 
     def __post_init__(self) -> None:

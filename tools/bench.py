@@ -5,6 +5,7 @@
     python -m tools.bench --model stabilityai/sd-turbo --steps 1 --size 512
     python -m tools.bench --walk             # and the Walks tab's default call (--walk compare: and
                                              # four other walks beside it)
+    python -m tools.bench --engine           # and eager PyTorch against ONNX Runtime (tools/bench_engine.py)
 
 Timings live here and not in the tests, which stay about behaviour (docs/design.md).
 """
@@ -138,6 +139,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--walk", nargs="?", const="default", choices=["default", "compare"],
                         help="also time the Walks tab's default call (after a warm-up); compare: and "
                              "uniform 8 at 20 steps, even 16 and 32 at 10, even 16 at 20 beside it")
+    parser.add_argument("--engine", action="store_true",
+                        help="also eager PyTorch against the ONNX Runtime engine, side by side")
     args = parser.parse_args(argv)
     if not 1 <= args.seeds <= 64:
         parser.error(f"--seeds must be in 1..64, got {args.seeds}")
@@ -152,6 +155,11 @@ def main(argv: list[str] | None = None) -> dict:
     if args.walk:  # the tab's own settings: the model's defaults, whatever --steps and --size say
         report.update(run_walk_bench(lab, compare=args.walk == "compare"))
         print(format_walk(report))
+    if args.engine:
+        from tools.bench_engine import format_engine, run_engine_bench
+
+        report.update(engine=run_engine_bench(lab))
+        print(format_engine(report["engine"]))
     return report
 
 

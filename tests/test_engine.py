@@ -1,0 +1,121 @@
+"""The ONNX Runtime engine (playground/engine.py): plain UNet calls go through it with the same
+result, every other call stays on torch, the export is made once, and a failure keeps torch."""
+import numpy as np
+import pytest
+import torch
+
+from playground import engine
+from playground.tiny import tiny_controlnet, tiny_sd_components
+from tests.conftest import max_diff
+
+
+@pytest.fixture
+def unet():
+    return tiny_sd_components(seed=3)["unet"].eval()
+
+
+def inputs(unet, batch=2, tokens=5, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    size = unet.config.sample_size
+    return (torch.randn(batch, 4, size, size, generator=g), torch.tensor(321),
+            torch.randn(batch, tokens, unet.config.cross_attention_dim, generator=g))
+
+
+def test_a_plain_call_runs_on_onnxruntime_with_the_same_result(unet, tmp_path):
+    x, t, states = inputs(unet)
+    with torch.no_grad():
+        eager = unet(x, t, encoder_hidden_states=states).sample
+        assert engine.attach(unet, cache=tmp_path)
+        fast = unet(x, t, encoder_hidden_states=states).sample
+        as_tuple = unet(x, t, encoder_hidden_states=states, return_dict=False)[0]
+        x8, t8, s8 = inputs(unet, batch=8, tokens=9, seed=1)  # batch and text length are free
+        fast8 = unet(x8, t8, encoder_hidden_states=s8).sample
+        engine.detach(unet)
+        eager8 = unet(x8, t8, encoder_hidden_states=s8).sample
+    assert fast.shape == eager.shape and torch.allclose(fast, eager, atol=1e-4)
+    assert torch.equal(as_tuple, fast)
+    assert torch.allclose(fast8, eager8, atol=1e-4) and not torch.allclose(fast8[:2], fast, atol=1e-2)
+    assert not engine.active(unet) and "forward" not in vars(unet)  # detach leaves the module as it was
+
+
+def test_calls_the_graph_cannot_serve_stay_on_torch(unet, tmp_path):
+    from diffusers.models.attention_processor import AttnProcessor
+
+    net = tiny_controlnet(unet, seed=4)
+    x, t, states = inputs(unet)
+    hint = torch.rand(2, 3, unet.config.sample_size * 4, unet.config.sample_size * 4)
+    assert engine.attach(unet, cache=tmp_path)
+    calls = unet._lab_engine.calls
+    with torch.no_grad():
+        down, mid = net(x, t, encoder_hidden_states=states, controlnet_cond=hint, return_dict=False)
+        controlled = unet(x, t, encoder_hidden_states=states, down_block_additional_residuals=down,
+                          mid_block_additional_residual=mid).sample
+        assert calls == {"onnxruntime": 0, "torch": 1}
+        unet(x, t, encoder_hidden_states=states, cross_attention_kwargs={"scale": 1.0})
+        assert calls["torch"] == 2
+        original = unet.attn_processors
+        unet.set_attn_processor(AttnProcessor())  # a lesson reading the attention maps
+        unet(x, t, encoder_hidden_states=states)
+        assert calls == {"onnxruntime": 0, "torch": 3}
+        unet.set_attn_processor(original)  # put back: the graph serves again
+        plain = unet(x, t, encoder_hidden_states=states).sample
+        assert calls == {"onnxruntime": 1, "torch": 3}
+    assert not torch.allclose(controlled, plain, atol=1e-3)  # the residuals did act, on torch
+
+
+def test_the_export_is_made_once_per_weights(unet, tmp_path, monkeypatch):
+    made = []
+    real = engine.export
+    monkeypatch.setattr(engine, "export", lambda u, p: made.append(p) or real(u, p))
+    assert engine.attach(unet, cache=tmp_path)
+    engine.detach(unet)
+    assert engine.attach(unet, cache=tmp_path)  # a second start opens the cached file
+    assert len(made) == 1 and made[0].is_file() and list(tmp_path.glob("*.tmp")) == []
+    other = tiny_sd_components(seed=4)["unet"].eval()  # other weights: another file
+    assert engine.attach(other, cache=tmp_path)
+    assert len(made) == 2 and made[1] != made[0]
+
+
+def test_a_failed_export_leaves_the_model_on_torch(unet, tmp_path, monkeypatch, caplog):
+    def broken(u, p):
+        raise RuntimeError("exporter fell over")
+
+    monkeypatch.setattr(engine, "export", broken)
+    x, t, states = inputs(unet)
+    with torch.no_grad():
+        before = unet(x, t, encoder_hidden_states=states).sample
+        assert engine.attach(unet, cache=tmp_path) is False
+        after = unet(x, t, encoder_hidden_states=states).sample
+    assert not engine.active(unet) and torch.equal(before, after)
+    assert "exporter fell over" in caplog.text and "PyTorch" in caplog.text
+
+
+def test_only_a_cpu_float32_entry_that_asks_gets_it(monkeypatch):
+    monkeypatch.delenv("LAB_ENGINE", raising=False)
+    assert engine.wanted("onnxruntime", "cpu", torch.float32)
+    assert not engine.wanted("", "cpu", torch.float32)
+    assert not engine.wanted("onnxruntime", "cuda", torch.float16)
+    assert not engine.wanted("onnxruntime", "cpu", torch.float16)
+    monkeypatch.setenv("LAB_ENGINE", "torch")
+    assert not engine.wanted("onnxruntime", "cpu", torch.float32)
+
+
+@pytest.mark.slow
+def test_the_embedded_model_draws_the_same_pictures_on_either_engine(monkeypatch):
+    """Within 1/255 on every pixel of 4 seeds, through the whole pipeline (20 steps)."""
+    from playground import Lab
+
+    monkeypatch.delenv("LAB_ENGINE", raising=False)
+    lab = Lab()
+    lab.progress = False
+    unet = lab.manager.base.unet
+    assert engine.active(unet)  # the registry entry asks for it
+    fast = lab.batch(["a cat in a library"] * 4, [0, 1, 2, 3])
+    assert unet._lab_engine.calls["onnxruntime"] > 0 and unet._lab_engine.calls["torch"] == 0
+    engine.detach(unet)
+    try:
+        eager = lab.batch(["a cat in a library"] * 4, [0, 1, 2, 3])
+    finally:
+        engine.attach(unet)
+    assert max(max_diff(a.image, b.image) for a, b in zip(fast, eager)) <= 1
+    assert np.asarray(fast[0].image).std() > 10  # a picture, not a blank
