@@ -50,7 +50,7 @@ def test_crops_cut_the_same_window_of_input_and_target():
     low = np.random.default_rng(2).integers(0, 256, (5, 32, 32, 3), dtype=np.uint8)
     high = low.repeat(2, 1).repeat(2, 2)  # each input pixel is a 2x2 block of the target
     cfg = ut.UpscalerConfig(batch=12, crop=8)
-    x, y = ut.crops(low, high, cfg, torch.Generator().manual_seed(0))
+    x, y, _ = ut.crops(low, high, cfg, torch.Generator().manual_seed(0))
     assert x.shape == (12, 3, 8, 8) and y.shape == (12, 3, 16, 16)
     assert torch.equal(y, x.repeat_interleave(2, 2).repeat_interleave(2, 3))  # mirrored ones too
 
