@@ -27,8 +27,18 @@ class TrueGuidance:
 
     diffusers reads this property wherever it decides on the unconditional pass (encoding the
     negative prompt, doubling the latents, ControlNet and inpainting inputs, the formula), so
-    overriding it is the whole change; __call__ stays diffusers' own.
+    overriding it is the whole change; __call__ stays diffusers' own. The same classes take
+    one guidance scale per image (per_sample_guidance): the formula broadcasts it.
     """
+
+    # Per-sample guidance: a (batch, 1, 1, 1) tensor that the formula's `self.guidance_scale`
+    # reads instead of the call's one number, so images at different scales share a batch
+    # (exercises.common.per_sample_guidance sets it around one call, under the model's lock).
+    per_sample_guidance = None
+
+    @property
+    def guidance_scale(self):
+        return self._guidance_scale if self.per_sample_guidance is None else self.per_sample_guidance
 
     @property
     def do_classifier_free_guidance(self) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from playground import engine
+from playground.batching import Batcher
 from playground.guidance import pipeline_class
 from playground.params import PRESETS_DIR, SCHEDULERS
 from playground.registry import (TASK_CLASSES, HubUnavailableError, ModelSpec, check_hub, check_local_weights,
@@ -87,6 +88,7 @@ class PipelineManager:
         self._scheduler_config = None
         self._controlnets: dict[str, Any] = dict(controlnets or {})
         self._derived: dict[tuple, Any] = {}
+        self.batcher = Batcher()  # concurrent requests' calls of one kind merge (batching.py)
         if pipeline is not None:
             self._adopt(pipeline)
 
@@ -127,10 +129,8 @@ class PipelineManager:
         cls = pipeline_class(spec.family, "text2img")
         kwargs: dict[str, Any] = dict(dtype=self.dtype, use_safetensors=True)
         if spec.path:
-            source = check_local_weights(spec)
-            kwargs["local_files_only"] = True
-        else:
-            # the fp16 files are half the download and what a GPU Space preloads; none on a CPU Space
+            source, kwargs["local_files_only"] = check_local_weights(spec), True
+        else:  # the fp16 files are half the download and what a GPU Space preloads; none on a CPU Space
             check_runnable(spec)
             source, fp16 = spec.id, spec.fp16_variant and self.half
             kwargs["local_files_only"] = check_hub(spec.id, hub_files(spec, fp16))
@@ -141,8 +141,7 @@ class PipelineManager:
             pipe = load_embedded(cls, source, self.dtype).to(self.device)
         else:  # 3. load and move; a missing file offline is the hub's fault, said plainly
             pipe = _from_pretrained(cls, source, kwargs, spec.path).to(self.device)
-        # 4. a faster engine for the UNet's plain calls where the entry asks for one (CPU only)
-        if engine.wanted(spec.cpu_engine, self.device, self.dtype):
+        if engine.wanted(spec.cpu_engine, self.device, self.dtype):  # 4. a faster UNet on a CPU
             engine.attach(pipe.unet)
         return pipe
 

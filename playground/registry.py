@@ -49,14 +49,13 @@ class ModelSpec:
     max_batch: int = 8
     fp16_variant: bool = False
     controlnets: dict = field(default_factory=dict)
-    # Hub models: the pipeline's component folders (which files a Space preloads and the cache
-    # must hold), whether the ControlNet repos ship fp16 files too, and the GPU cost per image.
+    # Hub models: component folders (what a Space preloads), fp16 ControlNets?, GPU cost per image.
     components: tuple = ()
     controlnet_fp16_variant: bool = False
     gpu_step_seconds: float = 0.05   # one image, one denoising step, at `size`, fp16
     gpu_image_seconds: float = 0.05  # one image's text encoding, VAE decode and safety check
     upscaler: dict = field(default_factory=dict)  # {"file", "repo" (hub)}: a learnt upscaler (playground.upscale)
-    cpu_engine: str = ""  # "onnxruntime": the UNet's plain calls run there on a CPU (playground/engine.py)
+    cpu_engine: str = ""  # "onnxruntime": the UNet's plain calls run there on a CPU (engine.py)
     text_languages: str = ""  # what its text encoder was trained on ("English"; "": not stated): the token note
 
     def __post_init__(self) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 from playground.lab import Lab
 from playground.params import load_preset
 from playground.tiny import tiny_pipeline
+from tools.bench_engine import format_engine, run_engine_bench
 
 # The walks measured beside the default one (--walk compare): (spacing, renders, steps). The even
 # walk's cost is its renders over its rounds' batches; these four bracket the default's choice.
@@ -156,8 +157,6 @@ def main(argv: list[str] | None = None) -> dict:
         report.update(run_walk_bench(lab, compare=args.walk == "compare"))
         print(format_walk(report))
     if args.engine:
-        from tools.bench_engine import format_engine, run_engine_bench
-
         report.update(engine=run_engine_bench(lab))
         print(format_engine(report["engine"]))
     return report

@@ -284,10 +284,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--deadline", type=float, default=1800, help="seconds for the whole class")
     parser.add_argument("--arrive", type=float, default=10, help="students open the page within this many seconds")
+    parser.add_argument("--cleanup", type=float, default=180,
+                        help="seconds to wait for the app's cleanup after the class (0: do not wait)")
     args = parser.parse_args(argv)
     with start_app(CLEANUP_ENV) as (url, pid, folders):
         result = run(url, pid, list(folders.values()), args.students, args.requests,
-                     settings_for(steps=args.steps), args.seed, args.deadline, arrive_s=args.arrive)
+                     settings_for(steps=args.steps), args.seed, args.deadline, cleanup_s=args.cleanup,
+                     arrive_s=args.arrive)
     print(report(result))
     return result
 

@@ -31,7 +31,7 @@ from workshop import upscaler
 from workshop.dataset import make_batch
 from workshop.model import MODEL_DIR, ROOT
 from workshop.render import render
-from workshop.train_decoder import sobel
+from workshop.upscaler_loss import loss_of, style_table
 
 WORK = ROOT / ".scratch" / "upscaler"
 PAIR_SEED = 660_000  # make_batch seeds of the training pairs, apart from the other trainers' and the evaluation's
@@ -65,6 +65,10 @@ class UpscalerConfig:
     # Per-style loss weights ("pixel art:3,watercolour:2"): the styles whose look the plain loss
     # averaged away (pixel art's blocks, watercolour's softness) count more.
     style_weights: str = ""
+    # Neighbour differences: L1 between the output's and the target's differences of adjacent
+    # pixels. Sobel's 3 px window lets a block edge sit a pixel off; pixel art's targets have no
+    # difference off its grid at all, so this says exactly where its edges belong.
+    diff_weight: float = 0.0
     checkpoint_every: int = 250
     log_every: int = 25
     eval_every: int = 1000
@@ -118,46 +122,6 @@ def pairs(cfg: UpscalerConfig, vae, work: Path, log) -> tuple[np.ndarray, np.nda
         weights.append(np.array([table.get(s.style, 1.0) for s in make_batch(n, seed)[2]] if table else
                                 np.ones(n), np.float32))
     return np.concatenate(lows), np.concatenate(highs), np.concatenate(weights)
-
-
-def style_table(text: str) -> dict:
-    """"pixel art:3,watercolour:2" -> {"pixel art": 3.0, "watercolour": 2.0}."""
-    from playground.world.vocab import STYLES
-    table = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        style, _, weight = part.rpartition(":")
-        if style not in STYLES:
-            raise ValueError(f"style_weights: {style!r} is not one of {', '.join(STYLES)}")
-        table[style] = float(weight)
-    return table
-
-
-# --- training ------------------------------------------------------------------------------
-def energy(x, cell: int = 8):
-    """Mean |4-neighbour Laplacian| of the grey image per cell x cell window."""
-    import torch
-    import torch.nn.functional as F
-    k = torch.tensor([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]).view(1, 1, 3, 3)
-    return F.avg_pool2d(F.conv2d(x.mean(1, keepdim=True), k).abs(), cell)
-
-
-def loss_of(pred, y, cfg: UpscalerConfig, x=None, w=None):
-    """The training loss and its parts (floats, for the log); w weighs each sample (mean 1)."""
-    import torch.nn.functional as F
-    w = None if w is None else (w / w.mean()).view(-1, 1, 1, 1)
-
-    def mean(t):
-        return (t if w is None else t * w).mean()
-    l1 = mean((pred - y).abs())
-    edge = mean((sobel(pred) - sobel(y)).abs())
-    loss, parts = l1 + cfg.edge_weight * edge, {"l1": l1.item(), "edge": edge.item()}
-    if cfg.energy_weight:
-        tex = mean((energy(pred) - energy(y)).abs())
-        loss, parts["energy"] = loss + cfg.energy_weight * tex, tex.item()
-    if cfg.consistency_weight and x is not None:
-        same = mean((F.avg_pool2d(pred, 4) - F.avg_pool2d(x, 2)).abs())
-        loss, parts["consistency"] = loss + cfg.consistency_weight * same, same.item()
-    return loss, parts
 
 
 def crops(low, high, cfg: UpscalerConfig, gen):

@@ -7,15 +7,20 @@ the same image as a single run with its seed.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import secrets
 import warnings
 import weakref
+from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 from PIL import Image
 
+from playground import batching
+from playground.batching import merge_key
+from playground.guidance import TRUE_CFG_FAMILIES
 from playground.panels import Panel
 from playground.params import SEED_MAX, STEPS_RANGE, GenerationParams
 
@@ -89,12 +94,14 @@ def render(manager, params: Sequence[GenerationParams], task: str = "text2img", 
     # 1. check every image against the model's size cap before any work starts
     for p in params:
         p.check_size(manager.spec.max_size)
-    # 2. group images that can share a call, keeping first-seen order of groups
+    # 2. group images that can share a call, keeping first-seen order of groups (the scale of
+    # guidance may differ within a call where the family's pipelines take one per image)
+    per_image_fields = _PER_IMAGE + (("guidance_scale",) if mixes_guidance(manager, task, call_extra) else ())
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(params):
         # With and without a negative prompt apart: SDXL encodes "no negative" as zeros, which a
         # batch that mixes in one real negative prompt would turn into an encoded "".
-        key = tuple((k, v) for k, v in sorted(p.to_dict().items()) if k not in _PER_IMAGE)
+        key = tuple((k, v) for k, v in sorted(p.to_dict().items()) if k not in per_image_fields)
         key += (bool(p.negative_prompt),)
         groups.setdefault(key, []).append(i)
     # 3. one pipeline call per chunk of a group
@@ -120,7 +127,25 @@ def _cat(tensors):
 
 def call_pipeline(manager, batch: Sequence[GenerationParams], task: str, *, image=None,
                   detector=None, setup=None, **call_extra: Any) -> list[Image.Image]:
-    """One pipeline call for params that differ only in seed and prompts."""
+    """One pipeline call for params that differ only in seed and prompts (and guidance where the
+    family takes one per image). A plain call goes through the manager's Batcher, which merges
+    it with other requests' calls of its kind that wait at the same time (playground/batching.py);
+    one with a setup hook or ready-made tensors runs on its own."""
+    per_image = _PER_IMAGE + (("guidance_scale",) if mixes_guidance(manager, task, call_extra) else ())
+    images = [image] * len(batch) if image is not None and not isinstance(image, list) else image
+    key = None if setup is not None else merge_key(task, detector, batch[0], per_image, images, call_extra)
+    if key is None or not batching.enabled():
+        return _call(manager, batch, task, image=image, detector=detector, setup=setup, **call_extra)
+    return manager.batcher.submit(key, batch, images, functools.partial(_merged, manager, task, detector),
+                                  max_batch(manager.spec))
+
+
+def _merged(manager, task: str, detector, batch: list, images: list | None) -> list[Image.Image]:
+    return _call(manager, batch, task, image=images, detector=detector)
+
+
+def _call(manager, batch: Sequence[GenerationParams], task: str, *, image=None,
+          detector=None, setup=None, **call_extra: Any) -> list[Image.Image]:
     import torch
 
     first = batch[0]
@@ -137,14 +162,40 @@ def call_pipeline(manager, batch: Sequence[GenerationParams], task: str, *, imag
         kwargs["image"] = image
     if "prompt_embeds" in call_extra:  # conditioning given as embeddings: the texts go unread
         del kwargs["prompt"], kwargs["negative_prompt"]
+    scales = [p.guidance_scale for p in batch]
     with manager.lock:
         pipe = manager.pipeline(task, detector)
         manager.set_scheduler(pipe, first.scheduler)
         if setup is not None:
             setup(pipe)
-        with torch.inference_mode():
-            out = pipe(**kwargs, **call_extra, output_type="pil")
+        with torch.inference_mode(), per_sample_guidance(pipe, scales) as scale:
+            out = pipe(**{**kwargs, "guidance_scale": scale}, **call_extra, output_type="pil")
     return _mark_safety(manager, batch, list(out.images), getattr(out, "nsfw_content_detected", None))
+
+
+def mixes_guidance(manager, task: str, call_extra: dict) -> bool:
+    """Whether images at different guidance scales may share one call: the family's pipelines
+    take one scale per image (guidance.TrueGuidance), and the call passes no ready-made
+    embeddings (whose unconditional half the pipeline would not make for a scale of 1)."""
+    return (manager.spec.family in TRUE_CFG_FAMILIES and task in ("text2img", "img2img")
+            and not {"prompt_embeds", "negative_prompt_embeds"} & set(call_extra))
+
+
+@contextmanager
+def per_sample_guidance(pipe, scales: Sequence[float]):
+    """The scale to pass to the call; with several, the pipeline reads one per image meanwhile.
+    The call gets a scale that is not 1 (so it makes the unconditional half for every image):
+    at 1 the formula gives the conditional picture, as a lone call at 1 draws it."""
+    if len(set(scales)) == 1:
+        yield scales[0]
+        return
+    import torch
+
+    pipe.per_sample_guidance = torch.tensor(scales, dtype=torch.float32).view(-1, 1, 1, 1)
+    try:
+        yield next(s for s in scales if s != 1)
+    finally:
+        pipe.per_sample_guidance = None
 
 
 def _mark_safety(manager, batch: Sequence[GenerationParams], images: list, flags) -> list:

@@ -44,7 +44,8 @@ class QueueClock:
         self.default = (overhead, per_step)
         self.samples: deque[tuple[str, float, float]] = deque(maxlen=self.WINDOW)
         self.skip = 1
-        self.running: tuple[float, float] | None = None  # (estimated seconds, start) of the slot in use
+        self.running: dict = {}  # event key -> (estimated seconds, start) of each slot in use
+        self.slots = 1  # model requests in flight at once (install_eta sets it)
         self._lock = threading.Lock()
         self._fit: tuple[float, dict] | None = None
         self.ratios: deque[float] = deque(maxlen=self.WINDOW)
@@ -85,11 +86,12 @@ class QueueClock:
         return max(a + b * max(float(cost), 0.0), 0.05)
 
     def remaining(self, now: float | None = None) -> float:
-        """Seconds the slot in use still needs (0 when none runs)."""
-        if self.running is None:
+        """Seconds until a slot frees: 0 while one is free, else the soonest a running one ends."""
+        running = list(self.running.values())
+        if len(running) < self.slots:
             return 0.0
-        estimate, start = self.running
-        return max(estimate - ((now or time.monotonic()) - start), 0.05 * estimate)
+        now = now or time.monotonic()
+        return min(max(estimate - (now - start), 0.05 * estimate) for estimate, start in running)
 
 
 def _fit(samples: list, default_b: float) -> tuple[float, dict]:
@@ -154,10 +156,13 @@ def _estimate(event, costs: dict, clock: QueueClock) -> float:
         return clock.default[0]
 
 
-def install_eta(queue, costs: dict, clock: QueueClock) -> None:
+def install_eta(queue, costs: dict, clock: QueueClock, slots: int = 1) -> None:
     """Replace the queue's ETA broadcast for the model queue with per-request estimates, and
     time every model slot to learn from. `costs`: api_name -> (images function, number of
-    positional inputs, names of the settings inputs that follow them)."""
+    positional inputs, names of the settings inputs that follow them). With `slots` requests in
+    flight at once, a waiting request ends after the soonest running one, the requests ahead of it
+    shared among the slots, and its own time."""
+    clock.slots = max(1, slots)
     broadcast, process = queue.broadcast_estimations, queue.process_events
     told: dict[str, tuple[float, float]] = {}  # event id -> (when, raw ETA) first told, while queued
 
@@ -165,9 +170,11 @@ def install_eta(queue, costs: dict, clock: QueueClock) -> None:
         if concurrency_id != MODEL_QUEUE:
             return broadcast(concurrency_id, after)
         waiting = list(queue.event_queue_per_concurrency_id[concurrency_id].queue)
-        eta, scale, now = clock.remaining(), clock.scale(), time.monotonic()
+        ahead, scale, now = clock.remaining(), clock.scale(), time.monotonic()
         for rank, event in enumerate(waiting):
-            eta += _estimate(event, costs, clock)
+            own = _estimate(event, costs, clock)
+            eta = ahead + own
+            ahead += own / clock.slots
             key = getattr(event, "_id", id(event))
             if rank >= 1 and key not in told:
                 if len(told) >= 4 * QUEUE_LIMIT:  # cancelled events never come back: the oldest go
@@ -179,12 +186,12 @@ def install_eta(queue, costs: dict, clock: QueueClock) -> None:
     async def process_events(events, batch, begin_time, fn):
         if getattr(fn, "concurrency_id", None) != MODEL_QUEUE or not events:
             return await process(events, batch, begin_time, fn)
-        start, cost = time.monotonic(), raw_cost(events[0], costs)
-        clock.running = (_estimate(events[0], costs, clock), start)
+        start, cost, key = time.monotonic(), raw_cost(events[0], costs), object()
+        clock.running[key] = (_estimate(events[0], costs, clock), start)
         try:
             return await process(events, batch, begin_time, fn)
         finally:
-            clock.running = None
+            clock.running.pop(key, None)
             end = time.monotonic()
             if cost:  # a refused request (cost 0) says nothing about run times
                 clock.record(fn.api_name, cost, end - start)

@@ -27,7 +27,7 @@ from playground.ui.keep import make_token_widgets, wire_reopen
 from playground.ui.look import CSS, HEAD, page_js, theme
 from playground.ui.panels import panels_gallery
 from playground.ui.restore import wire_restore
-from playground.ui.shared import Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event, core_errors
+from playground.ui.shared import Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event, core_errors, model_slots
 from playground.ui.values import UPSCALE_CHOICES, slider
 from playground.ui.words import filled, filled_text, i18n, lesson_text, w
 
@@ -48,7 +48,8 @@ def model_settings(labs: Labs, model: str) -> tuple:
 
 def load_model(labs: Labs, model: str) -> None:
     """The picked model loaded now, in the model queue and outside any GPU call (ZeroGPU)."""
-    labs.load(model)
+    with labs.serving(model):
+        labs.load(model)
 
 
 def model_picker(lab) -> dict:
@@ -92,7 +93,8 @@ def build_header(labs: Labs, shared: Shared) -> None:
                          api_name="model_defaults")
     # then the model itself, outside the GPU wrapper (API clients: each call loads its model first)
     picked.then(core_errors(partial(load_model, labs)), shared.model, None, api_name="model_load",
-                api_visibility="private", concurrency_id=MODEL_QUEUE, show_progress="minimal")
+                api_visibility="private", concurrency_id=MODEL_QUEUE, concurrency_limit=model_slots(),
+                show_progress="minimal")
 
 
 def lesson_heading(ex):
@@ -167,9 +169,10 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
             wire_restore(shared, targets)
         wire_lesson_map(shared, nav)
         wire_reopen(demo, shared)
-    # One queue: model work runs one at a time (concurrency_id "model"); max_size bounds waiting.
+    # One queue: model work in MODEL_SLOTS slots (concurrency_id "model"), one pipeline call at a
+    # time; max_size bounds waiting.
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE)
-    install_eta(demo._queue, shared.costs, shared.clock)  # ETAs from each request's own cost
+    install_eta(demo._queue, shared.costs, shared.clock, model_slots())  # ETAs from each request's own cost
     # gradio's queue looks for work every 1 ms when free (1,000 wake-ups a second: 6.4% of a core
     # on an idle app, measured); every 20 ms is 50 and costs a request at most 20 ms more
     demo._queue.sleep_when_free = QUEUE_POLL_S

@@ -9,27 +9,27 @@ from __future__ import annotations
 
 import functools
 import html
-import importlib.util
-import sys
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gradio as gr
 
+from playground import batching
 from playground.exercises.common import random_seed
-from playground.lab import Lab
 from playground.params import SEED_MAX
 from playground.registry import HubUnavailableError
 from playground.store import PortfolioStore
 from playground.uploads import MAX_FILE_BYTES, load_image
 from playground.ui.fair import DEFAULT_IMAGES, MODEL_QUEUE, QueueClock, costed
+from playground.ui.labs import Labs, _zero_gpu
 from playground.ui.values import as_int, settings_kwargs, upscale_value
 from playground.strings import refusal
 from playground.ui.words import lang_of, say, w
 from playground.upscale import check_upscaled_size
 
-# Every event that runs a pipeline joins the queue MODEL_QUEUE: one model, one generation at a time.
+# Every event that runs a pipeline joins the queue MODEL_QUEUE: one model, one pipeline call at a
+# time (its lock), MODEL_SLOTS requests in flight, so that a class's requests merge into batches.
+MODEL_SLOTS = 8
 # Waiting requests beyond this are turned away ("queue is full") rather than piling up: a class
 # of 30 with a request or two each.
 QUEUE_MAX_SIZE = 64
@@ -86,11 +86,6 @@ def core_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-def _zero_gpu() -> bool:
-    """The `spaces` package exists only on Hugging Face Spaces (ZeroGPU)."""
-    return "spaces" in sys.modules or importlib.util.find_spec("spaces") is not None
-
-
 def on_gpu(fn: Callable, duration: Callable | None = None) -> Callable:
     """ZeroGPU Spaces attach a GPU only inside `spaces.GPU` functions; elsewhere, no change.
     duration(*args, **kwargs): the seconds a call asks for (ZeroGPU's default is 60)."""
@@ -126,8 +121,9 @@ def model_fn(fn: Callable, labs: "Labs | None" = None, duration: Callable | None
 
     @functools.wraps(gpu)
     def loaded_first(*args, **settings):
-        labs.load(settings.get("model") or None)
-        return gpu(*args, **settings)
+        with labs.serving(settings.get("model") or None):  # no switch under another request's feet
+            labs.load(settings.get("model") or None)
+            return gpu(*args, **settings)
     return core_errors(loaded_first)
 
 
@@ -142,7 +138,14 @@ def model_event(shared: "Shared", trigger, fn: Callable, inputs, outputs, api_na
     shared.costs[api_name] = (images, len(inputs), SETTINGS)
     run = model_fn(costed(fn, images, len(inputs)), shared.labs, gpu_seconds(shared.labs, images, len(inputs)))
     return trigger(request_hint(run, fn), inputs, outputs, api_name=api_name, concurrency_id=MODEL_QUEUE,
-                   inputs_kwargs=shared.settings_kwargs, **kw)
+                   concurrency_limit=model_slots(), inputs_kwargs=shared.settings_kwargs, **kw)
+
+
+def model_slots() -> int:
+    """Model requests that run side by side: MODEL_SLOTS, so that those waiting while the model
+    is busy merge into one batched call (playground/batching.py); 1 (one at a time) where they
+    cannot merge: batching off, or ZeroGPU (each GPU call runs in its own forked worker)."""
+    return MODEL_SLOTS if batching.enabled() and not _zero_gpu() else 1
 
 
 def cheap_event(trigger, fn: Callable, inputs, outputs, api_name: str, decodes: bool = False, **kw):
@@ -169,54 +172,6 @@ def request_hint(wrapper: Callable, fn: Callable) -> Callable:
     if wanted:
         wrapper.__annotations__ = {**getattr(wrapper, "__annotations__", {}), **wanted}
     return wrapper
-
-
-# ---------------------------------------------------------------- one Lab per picked model
-class Labs:
-    """The Lab for the picked model. One pipeline in memory: picking another model frees the
-    old one (Lab.switch_model), so two users on two models take turns, not 2x memory."""
-
-    def __init__(self, lab=None):
-        self._lab = lab
-        self._lock = threading.Lock()
-
-    @property
-    def lab(self):
-        with self._lock:
-            if self._lab is None:
-                self._lab = Lab()
-            return self._lab
-
-    def preload(self) -> threading.Thread:
-        """Load the default model in the background while the first page is being served, so
-        the first click does not wait for it (the pipeline lock makes a click wait, not reload).
-        One 1-step image follows: on a CPU the first pipeline call costs several seconds more
-        than the next ones (kernel set-up). On ZeroGPU no warm-up (no GPU exists outside
-        spaces.GPU functions) and no background: the load finishes before the app serves, as
-        each GPU call runs in a worker forked from this process (a load still under way there
-        would be redone inside the call, against its time limit)."""
-        def load():
-            self.lab.preload(warm_up=not _zero_gpu())
-
-        thread = threading.Thread(target=load, name="preload-model", daemon=True)
-        thread.start()
-        if _zero_gpu():  # each GPU call forks a worker: the weights must be in memory before the first
-            thread.join()
-        return thread
-
-    def get(self, model: str | None):
-        lab = self.lab
-        if model and model != lab.model:
-            with self._lock:
-                lab.switch_model(model)
-        return lab
-
-    def load(self, model: str | None):
-        """The Lab with `model` in memory (None: the current one), loaded here and now: the
-        model picker and every pipeline callback call this outside the GPU wrapper (model_fn)."""
-        lab = self.get(model)
-        lab.preload(warm_up=False)
-        return lab
 
 
 def lab_call(labs: Labs, settings: dict):
