@@ -10,6 +10,7 @@ and each waiting request is estimated from its own cost, read from its raw input
 from __future__ import annotations
 
 import functools
+import os
 import statistics
 import threading
 import time
@@ -24,6 +25,7 @@ from playground.ui.values import as_int, settings_kwargs
 MODEL_QUEUE = "model"  # the concurrency id every pipeline event shares (one model, one run at a time)
 DEFAULT_IMAGES = 1  # a model event that does not say how many images it makes
 QUEUE_LIMIT = 64  # bounds the told-ETA book (shared.QUEUE_MAX_SIZE waiting requests at most)
+SLOT_LOG = os.environ.get("PLAYGROUND_SLOT_LOG")  # a file: one line per model slot (endpoint, cost, seconds)
 
 
 class QueueClock:
@@ -195,6 +197,9 @@ def install_eta(queue, costs: dict, clock: QueueClock, slots: int = 1) -> None:
             end = time.monotonic()
             if cost:  # a refused request (cost 0) says nothing about run times
                 clock.record(fn.api_name, cost, end - start)
+            if SLOT_LOG:  # the benches read each slot's server time here
+                with open(SLOT_LOG, "a", encoding="utf-8") as f:
+                    f.write(f"{fn.api_name} {cost} {end - start:.4f}\n")
             first = told.pop(getattr(events[0], "_id", id(events[0])), None)
             if first and cost:
                 clock.outcome(first[1], end - first[0])
