@@ -156,3 +156,26 @@ def test_guidance_scales_share_one_call_on_the_embedded_model():
     assert [p.params["guidance_scale"] for p in panels] == [0, 1, 2, 15]
     assert max(max_diff(a.image, b.image) for a, b in zip(panels, singles)) <= 1
     assert max_diff(panels[0].image, panels[3].image) > 30  # the scales did act
+
+
+def test_with_several_slots_the_eta_is_the_models_pace_times_the_work_ahead():
+    """Merged requests finish in waves: the queue is told the model's busy seconds per unit of
+    cost times the work before each request (the running half done), not slot times."""
+    import types
+
+    from playground.ui import fair
+
+    clock, sent = fair.QueueClock(), []
+    for i in range(5):  # one completion a second, 10 image-steps each, the model always busy
+        clock.completed(10, start=100.0 + i - 3, end=101.0 + i)
+    assert clock.pace() == pytest.approx((4 + 1 + 1 + 1 + 1) / 50)  # the first: since its own start
+    events = [types.SimpleNamespace(_id=f"e{i}", fn=types.SimpleNamespace(api_name="triptych", concurrency_id="model"),
+                                    data=None) for i in range(3)]
+    queue = types.SimpleNamespace(event_queue_per_concurrency_id={"model": types.SimpleNamespace(queue=events)},
+                                  broadcast_estimations=None, process_events=None,
+                                  send_message=lambda event, message: sent.append(message.rank_eta))
+    fair.install_eta(queue, {}, clock, slots=4)
+    clock.running = {"a": (5.0, 0.0, 20), "b": (5.0, 0.0, 20)}
+    queue.broadcast_estimations("model")
+    pace = clock.pace()
+    assert sent == pytest.approx([pace * (20 + 20), pace * (20 + 40), pace * (20 + 60)])

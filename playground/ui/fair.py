@@ -46,8 +46,14 @@ class QueueClock:
         self.default = (overhead, per_step)
         self.samples: deque[tuple[str, float, float]] = deque(maxlen=self.WINDOW)
         self.skip = 1
-        self.running: dict = {}  # event key -> (estimated seconds, start) of each slot in use
+        self.running: dict = {}  # event key -> (estimated seconds, start, cost) of each slot in use
         self.slots = 1  # model requests in flight at once (install_eta sets it)
+        # With several slots, requests merge into batches and finish in waves: a slot's time then
+        # says little about the queue. What does is the model's pace: busy seconds per unit of
+        # cost, from the last completions (each one's busy time: since the previous completion,
+        # or since its own start when the model had been idle).
+        self.completions: deque[tuple[float, float]] = deque(maxlen=self.WINDOW)  # (busy seconds, cost)
+        self._last_end = 0.0
         self._lock = threading.Lock()
         self._fit: tuple[float, dict] | None = None
         self.ratios: deque[float] = deque(maxlen=self.WINDOW)
@@ -87,13 +93,26 @@ class QueueClock:
             a = statistics.median(overheads.values()) if overheads else self.default[0]
         return max(a + b * max(float(cost), 0.0), 0.05)
 
+    def completed(self, cost: float, start: float, end: float) -> None:
+        with self._lock:
+            self.completions.append((end - max(start, self._last_end), float(cost)))
+            self._last_end = max(self._last_end, end)
+
+    def pace(self) -> float | None:
+        """Busy seconds per unit of cost over the last completions (None before 4)."""
+        with self._lock:
+            if len(self.completions) < 4:
+                return None
+            busy, cost = (sum(c[i] for c in self.completions) for i in (0, 1))
+            return busy / cost if cost > 0 else None
+
     def remaining(self, now: float | None = None) -> float:
         """Seconds until a slot frees: 0 while one is free, else the soonest a running one ends."""
         running = list(self.running.values())
         if len(running) < self.slots:
             return 0.0
         now = now or time.monotonic()
-        return min(max(estimate - (now - start), 0.05 * estimate) for estimate, start in running)
+        return min(max(estimate - (now - start), 0.05 * estimate) for estimate, start, _ in running)
 
 
 def _fit(samples: list, default_b: float) -> tuple[float, dict]:
@@ -172,11 +191,18 @@ def install_eta(queue, costs: dict, clock: QueueClock, slots: int = 1) -> None:
         if concurrency_id != MODEL_QUEUE:
             return broadcast(concurrency_id, after)
         waiting = list(queue.event_queue_per_concurrency_id[concurrency_id].queue)
-        ahead, scale, now = clock.remaining(), clock.scale(), time.monotonic()
+        ahead, scale, now, pace = clock.remaining(), clock.scale(), time.monotonic(), clock.pace()
+        if clock.slots > 1 and pace is not None:  # the running requests are half done, on average
+            ahead = pace * 0.5 * sum(c for _, _, c in list(clock.running.values()))
         for rank, event in enumerate(waiting):
-            own = _estimate(event, costs, clock)
-            eta = ahead + own
-            ahead += own / clock.slots
+            if clock.slots > 1 and pace is not None:  # merged batches: the model's pace x the work
+                cost = raw_cost(event, costs)
+                own = pace * (DEFAULT_IMAGES * 20 if cost is None else cost)
+                eta, ahead = ahead + own, ahead + own
+            else:  # one at a time (or no pace yet): each slot's own time
+                own = _estimate(event, costs, clock)
+                eta = ahead + own
+                ahead += own / clock.slots
             key = getattr(event, "_id", id(event))
             if rank >= 1 and key not in told:
                 if len(told) >= 4 * QUEUE_LIMIT:  # cancelled events never come back: the oldest go
@@ -189,7 +215,8 @@ def install_eta(queue, costs: dict, clock: QueueClock, slots: int = 1) -> None:
         if getattr(fn, "concurrency_id", None) != MODEL_QUEUE or not events:
             return await process(events, batch, begin_time, fn)
         start, cost, key = time.monotonic(), raw_cost(events[0], costs), object()
-        clock.running[key] = (_estimate(events[0], costs, clock), start)
+        clock.running[key] = (_estimate(events[0], costs, clock), start,
+                              DEFAULT_IMAGES * 20 if cost is None else cost)
         try:
             return await process(events, batch, begin_time, fn)
         finally:
@@ -197,6 +224,7 @@ def install_eta(queue, costs: dict, clock: QueueClock, slots: int = 1) -> None:
             end = time.monotonic()
             if cost:  # a refused request (cost 0) says nothing about run times
                 clock.record(fn.api_name, cost, end - start)
+                clock.completed(cost, start, end)
             if SLOT_LOG:  # the benches read each slot's server time here
                 with open(SLOT_LOG, "a", encoding="utf-8") as f:
                     f.write(f"{fn.api_name} {cost} {end - start:.4f}\n")
