@@ -210,8 +210,7 @@ class Lab(PromptLessons, SamplerLessons, ConditioningLessons, InsideLessons):
             return panel
         _upscale.check_size(panel.image, factor)
         if method == "model":
-            path = _upscale.upscaler_file(self.manager.spec)
-            image, name = _upscale.run(_upscale.load(path, device or self.device), panel.image, factor), _upscale.name_of(path)
+            image, name = _upscale.learnt(self.manager.spec, device or self.device, panel.image, factor)
         else:
             image, name = _upscale.resize(panel.image, factor, method), method
         params = dict(panel.params, hires_upscale=factor, hires_upscaler=name)

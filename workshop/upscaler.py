@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from playground import pixelgrid
 from workshop.model import MODEL_DIR
 
 UPSCALER_DIR = MODEL_DIR / "upscaler"
@@ -98,11 +99,22 @@ def load(path: Path = UPSCALER_DIR / WEIGHTS):
     return net.eval()
 
 
-def upscale(net, images, times: int = 1, batch: int = 8) -> np.ndarray:
+def upscale(net, images, times: int = 1, batch: int = 8, pixel_grid: bool = False, known=None) -> np.ndarray:
     """uint8 (N, H, W, 3) -> uint8 (N, H * s^times, W * s^times, 3): clamped and rounded
-    between passes, as an app that saves each result and upscales it again would."""
+    between passes, as an app that saves each result and upscales it again would. pixel_grid:
+    as the app does (playground.upscale.run), pixel art goes on its own grid, not the network;
+    known[i]: the classifier read image i as pixel art (playground.upscale.learnt)."""
     import torch
     out = np.asarray(images)
+    if pixel_grid:
+        from PIL import Image
+
+        made = upscale(net, out, times, batch)
+        for i, im in enumerate(out):
+            grid = pixelgrid.find_grid(im, known=bool(known[i]) if known is not None else False)
+            if grid is not None:
+                made[i] = np.asarray(pixelgrid.snap(Image.fromarray(im), grid, net.upscale ** times))
+        return made
     for _ in range(times):
         parts = []
         with torch.inference_mode():

@@ -28,8 +28,7 @@ def check_strength(strength) -> float:
 
 def learnt(manager, image: Image.Image, factor: int) -> tuple[Image.Image, str]:
     """The image through the model's learnt upscaler, and that upscaler's name."""
-    path = upscale.upscaler_file(manager.spec)
-    return upscale.run(upscale.load(path, manager.device), image, factor), upscale.name_of(path)
+    return upscale.learnt(manager.spec, manager.device, image, factor)
 
 
 def hires(manager, params: GenerationParams, factor: int = 2, strength: float = 0.3) -> list[Panel]:
