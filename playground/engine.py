@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_DIR = Path(os.environ.get("LAB_ENGINE_CACHE", ROOT / ".cache" / "engine"))
 OPSET = 17
+EXPORT = 2  # the export's own version: a changed export (2: any picture size) makes a new file
 _export_lock = threading.Lock()
 
 
@@ -47,7 +48,7 @@ def weights_key(unet) -> str:
     import onnxruntime
     import torch
 
-    h = hashlib.sha256(f"{torch.__version__} {onnxruntime.__version__} {OPSET}".encode())
+    h = hashlib.sha256(f"{torch.__version__} {onnxruntime.__version__} {OPSET} {EXPORT}".encode())
     for name, tensor in sorted(unet.state_dict().items()):
         h.update(name.encode())
         h.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
@@ -77,8 +78,9 @@ def export(unet, path: Path) -> Path:
     with torch.no_grad():
         torch.onnx.export(Plain(unet).eval(), args, str(tmp), input_names=["sample", "timestep", "states"],
                           output_names=["noise"], opset_version=OPSET, dynamo=False,
-                          dynamic_axes={"sample": {0: "batch"}, "timestep": {0: "batch"},
-                                        "states": {0: "batch", 1: "tokens"}, "noise": {0: "batch"}})
+                          dynamic_axes={"sample": {0: "batch", 2: "height", 3: "width"}, "timestep": {0: "batch"},
+                                        "states": {0: "batch", 1: "tokens"},
+                                        "noise": {0: "batch", 2: "height", 3: "width"}})
     os.replace(tmp, path)
     return path
 
@@ -173,13 +175,18 @@ class Engine:
         if not self.plain(sample, states, args, kwargs):
             self.calls["torch"] += 1
             return self.original(sample, timestep, states, *args, **kwargs)
-        self.calls["onnxruntime"] += 1
         batch = sample.shape[0]
         t = torch.as_tensor(timestep, dtype=torch.float32).reshape(-1).expand(batch).contiguous()
         if states.shape[0] != batch:  # the UNet broadcasts one prompt over the batch; the graph does not
             states = states.expand(batch, *states.shape[1:])
-        out = self.runner.run(None, {"sample": sample.contiguous().numpy(), "timestep": t.numpy(),
-                                     "states": states.contiguous().numpy()})[0]
+        try:
+            out = self.runner.run(None, {"sample": sample.contiguous().numpy(), "timestep": t.numpy(),
+                                         "states": states.contiguous().numpy()})[0]
+        except Exception as exc:  # noqa: BLE001 - a shape the graph refuses: this call on torch
+            log.warning("ONNX Runtime refused a UNet call (%s); it runs on PyTorch", exc)
+            self.calls["torch"] += 1
+            return self.original(sample, timestep, states, *args, **kwargs)
+        self.calls["onnxruntime"] += 1
         noise = torch.from_numpy(out)
         if kwargs.get("return_dict", True):
             from diffusers.models.unets.unet_2d_condition import UNet2DConditionOutput

@@ -40,10 +40,52 @@ class TrueGuidance:
     def guidance_scale(self):
         return self._guidance_scale if self.per_sample_guidance is None else self.per_sample_guidance
 
+    def encode_prompt(self, prompt, device, num_images_per_prompt, do_classifier_free_guidance,
+                      negative_prompt=None, prompt_embeds=None, negative_prompt_embeds=None, **kw):
+        """diffusers' own, per text once: a class sends the same few prompts (and "" as the
+        negative) again and again, and the text encoder was 11% of a class's server CPU (py-spy).
+        Each text's encoding is its own row (padded to a fixed length), so a cached row is the
+        row a fresh batch would give."""
+        plain = prompt_embeds is None and negative_prompt_embeds is None and num_images_per_prompt == 1 \
+            and not any(kw.values()) and prompt is not None
+        if not plain:
+            return super().encode_prompt(prompt, device, num_images_per_prompt, do_classifier_free_guidance,
+                                         negative_prompt, prompt_embeds, negative_prompt_embeds, **kw)
+        prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+        cond = self._encoded(prompts, device)
+        if not do_classifier_free_guidance:
+            return cond, None
+        negatives = negative_prompt if negative_prompt is not None else ""
+        negatives = [negatives] * len(prompts) if isinstance(negatives, str) else list(negatives)
+        return cond, self._encoded(negatives, device)
+
+    def _encoded(self, texts: list, device):
+        import torch
+
+        cache = _text_cache(self.text_encoder)
+        missing = list(dict.fromkeys(t for t in texts if t not in cache))
+        if missing:
+            made = super().encode_prompt(missing, device, 1, False)[0]
+            for text, row in zip(missing, made):
+                cache[text] = row
+                if len(cache) > TEXT_CACHE:
+                    cache.pop(next(iter(cache)))
+        return torch.stack([cache[t] if t in cache else self._encoded([t], device)[0] for t in texts]).to(device)
+
     @property
     def do_classifier_free_guidance(self) -> bool:
         # time_cond_proj_dim: a guidance-distilled UNet (LCM) takes w as an input, never two passes
         return self._guidance_scale != 1 and self.unet.config.time_cond_proj_dim is None
+
+
+TEXT_CACHE = 256  # texts whose encoding is kept (32 x 384 floats: 49 KB each)
+
+
+def _text_cache(encoder) -> dict:
+    """The encodings of one text encoder, kept on it: every pipeline derived from the base shares it."""
+    if not hasattr(encoder, "_lab_text_cache"):
+        encoder._lab_text_cache = {}
+    return encoder._lab_text_cache
 
 
 @cache

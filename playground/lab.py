@@ -148,8 +148,7 @@ class Lab(PromptLessons, SamplerLessons, ConditioningLessons, InsideLessons):
     def preload(self, warm_up: bool = True) -> None:
         """Load the model now instead of at the first call. warm_up also runs one 1-step image:
         on a CPU the first pipeline call costs several seconds more than the next ones."""
-        with self.manager.lock:
-            self.manager.base  # noqa: B018 - the property loads the pipeline
+        self.manager.base  # noqa: B018 - the property loads the pipeline (once; no wait when loaded)
         if warm_up:  # no bar: nobody asked for this image
             shown, self.progress = self.progress, False
             try:

@@ -103,13 +103,14 @@ class PipelineManager:
     def model(self) -> str:
         return self.spec.id
 
-    @property
-    def loaded(self) -> bool:
-        return self._base is not None
+    loaded = property(lambda self: self._base is not None)
 
     @property
     def base(self):
-        """The text-to-image pipeline, loaded on first use (once, even with two requests at once)."""
+        """The text-to-image pipeline, loaded on first use (once, even with two requests at once);
+        once loaded, read without the lock a running call holds (py-spy: a class queued there)."""
+        if self._base is not None:
+            return self._base
         with self.lock:
             if self._base is None:
                 self._adopt(self._load_base())
@@ -229,13 +230,11 @@ class PipelineManager:
     def free(self) -> None:
         """Drop every pipeline and ControlNet, and give the memory back."""
         with self.lock:
-            self._derived.clear()
-            self._controlnets.clear()
+            self._derived.clear(), self._controlnets.clear()
             self._base = None
             gc.collect()
             if self.device.startswith("cuda"):
                 import torch
-
                 torch.cuda.empty_cache()
 
 

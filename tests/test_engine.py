@@ -30,8 +30,12 @@ def test_a_plain_call_runs_on_onnxruntime_with_the_same_result(unet, tmp_path):
         as_tuple = unet(x, t, encoder_hidden_states=states, return_dict=False)[0]
         x8, t8, s8 = inputs(unet, batch=8, tokens=9, seed=1)  # batch and text length are free
         fast8 = unet(x8, t8, encoder_hidden_states=s8).sample
+        wide = torch.randn(2, 4, unet.config.sample_size, 2 * unet.config.sample_size)  # any picture size
+        fast_wide = unet(wide, t, encoder_hidden_states=states).sample
+        assert unet._lab_engine.calls == {"onnxruntime": 4, "torch": 0}
         engine.detach(unet)
         eager8 = unet(x8, t8, encoder_hidden_states=s8).sample
+        assert torch.allclose(fast_wide, unet(wide, t, encoder_hidden_states=states).sample, atol=1e-4)
     assert fast.shape == eager.shape and torch.allclose(fast, eager, atol=1e-4)
     assert torch.equal(as_tuple, fast)
     assert torch.allclose(fast8, eager8, atol=1e-4) and not torch.allclose(fast8[:2], fast, atol=1e-2)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import partial
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from playground.params import load_preset, preset_picture
 from playground.strings import text
@@ -27,6 +28,7 @@ from playground.ui.keep import make_token_widgets, wire_reopen
 from playground.ui.look import CSS, HEAD, page_js, theme
 from playground.ui.panels import panels_gallery
 from playground.ui.restore import wire_restore
+from playground.ui.infocache import InfoCache
 from playground.ui.shared import Labs, MAX_FILE_SIZE, QUEUE_MAX_SIZE, Shared, cheap_event, core_errors, model_slots
 from playground.ui.values import UPSCALE_CHOICES, slider
 from playground.ui.words import filled, filled_text, i18n, lesson_text, w
@@ -186,4 +188,5 @@ def build_blocks(lab=None, preload: bool = False, store: PortfolioStore | None =
 def launch_kwargs() -> dict:
     """What `python app.py` and the tests pass to launch(): limits, look, error display."""
     return dict(max_file_size=MAX_FILE_SIZE, css=CSS, js=page_js(), head=HEAD, theme=theme(), show_error=False, i18n=i18n(),
-                state_session_capacity=SESSION_CAPACITY, app_kwargs={"lifespan": upkeep.lifespan()})
+                state_session_capacity=SESSION_CAPACITY,
+                app_kwargs={"lifespan": upkeep.lifespan(), "middleware": [Middleware(InfoCache)]})
