@@ -147,11 +147,13 @@ def grid_stats(images: Iterable[Any], colors: int = 6, with_ssim: bool = True) -
 
 
 # ---------------------------------------------------------------- plots
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, layout: str | None = "constrained"):
+    # layout=None with fixed margins where the labels are fixed: the constrained solver is half
+    # of a small plot's drawing time (47 against 93 ms), three plots on every seed grid
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100, layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
@@ -166,7 +168,8 @@ def palette_plot(colours: Sequence[Mapping], title: str = "Dominant colours"):
     """One bar split by colour share, labelled with hex and percent (a palette() result)."""
     if not colours:
         raise ValueError("colours must hold at least 1 palette entry, got 0")
-    fig = _figure(7, 1.9)
+    fig = _figure(7, 1.9, layout=None)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.03, top=0.82)  # no axes: only the title needs room
     ax = fig.add_subplot()
     left = 0.0
     for c in colours:
@@ -185,7 +188,8 @@ def palette_plot(colours: Sequence[Mapping], title: str = "Dominant colours"):
 
 def histogram_plot(stats: Mapping, title: str = ""):
     """Brightness and colourfulness per image as two histograms (a grid_stats() result)."""
-    fig = _figure(8, 3)
+    fig = _figure(8, 3, layout=None)
+    fig.subplots_adjust(left=0.07, right=0.975, bottom=0.17, top=0.88 if title else 0.96, wspace=0.2)
     bright, col = fig.subplots(1, 2)
     bright.hist(stats["brightness"]["per_image"], bins=np.linspace(0, 1, 21), color="#777777")
     bright.set(xlabel="brightness (0 black, 1 white)", ylabel="images", xlim=(0, 1))
