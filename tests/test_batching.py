@@ -160,15 +160,16 @@ def test_guidance_scales_share_one_call_on_the_embedded_model():
 
 def test_with_several_slots_the_eta_is_the_models_pace_times_the_work_ahead():
     """Merged requests finish in waves: the queue is told the model's busy seconds per unit of
-    cost times the work before each request (the running half done), not slot times."""
+    cost times the work before each request (the running ones first), not slot times."""
     import types
 
     from playground.ui import fair
 
     clock, sent = fair.QueueClock(), []
-    for i in range(5):  # one completion a second, 10 image-steps each, the model always busy
-        clock.completed(10, start=100.0 + i - 3, end=101.0 + i)
-    assert clock.pace() == pytest.approx((4 + 1 + 1 + 1 + 1) / 50)  # the first: since its own start
+    clock.completed(10, start=96.0, end=100.0)  # found the model idle: not the pace
+    for i in range(4):  # then one completion a second, 10 image-steps each, the model always busy
+        clock.completed(10, start=98.0 + i, end=101.0 + i)
+    assert clock.pace() == pytest.approx(4 / 40)
     events = [types.SimpleNamespace(_id=f"e{i}", fn=types.SimpleNamespace(api_name="triptych", concurrency_id="model"),
                                     data=None) for i in range(3)]
     queue = types.SimpleNamespace(event_queue_per_concurrency_id={"model": types.SimpleNamespace(queue=events)},
@@ -178,4 +179,4 @@ def test_with_several_slots_the_eta_is_the_models_pace_times_the_work_ahead():
     clock.running = {"a": (5.0, 0.0, 20), "b": (5.0, 0.0, 20)}
     queue.broadcast_estimations("model")
     pace = clock.pace()
-    assert sent == pytest.approx([pace * (20 + 20), pace * (20 + 40), pace * (20 + 60)])
+    assert sent == pytest.approx([pace * (40 + 20), pace * (40 + 40), pace * (40 + 60)])

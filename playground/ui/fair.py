@@ -95,11 +95,13 @@ class QueueClock:
 
     def completed(self, cost: float, start: float, end: float) -> None:
         with self._lock:
-            self.completions.append((end - max(start, self._last_end), float(cost)))
+            if start < self._last_end:  # back to back: the model was busy in between
+                self.completions.append((end - self._last_end, float(cost)))
             self._last_end = max(self._last_end, end)
 
     def pace(self) -> float | None:
-        """Busy seconds per unit of cost over the last completions (None before 4)."""
+        """Busy seconds per unit of cost over the last back-to-back completions (None before 4:
+        a request that found the model idle says how long one request takes, not the pace)."""
         with self._lock:
             if len(self.completions) < 4:
                 return None
@@ -192,8 +194,8 @@ def install_eta(queue, costs: dict, clock: QueueClock, slots: int = 1) -> None:
             return broadcast(concurrency_id, after)
         waiting = list(queue.event_queue_per_concurrency_id[concurrency_id].queue)
         ahead, scale, now, pace = clock.remaining(), clock.scale(), time.monotonic(), clock.pace()
-        if clock.slots > 1 and pace is not None:  # the running requests are half done, on average
-            ahead = pace * 0.5 * sum(c for _, _, c in list(clock.running.values()))
+        if clock.slots > 1 and pace is not None:  # the running requests end first (Little's law: a
+            ahead = pace * sum(c for _, _, c in list(clock.running.values()))  # slot lasts slots / rate)
         for rank, event in enumerate(waiting):
             if clock.slots > 1 and pace is not None:  # merged batches: the model's pace x the work
                 cost = raw_cost(event, costs)
