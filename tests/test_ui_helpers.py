@@ -1,6 +1,7 @@
 """playground.ui.shared/values/panels: errors become toasts, values parse strictly, the portfolio is copied."""
 from __future__ import annotations
 
+import importlib.util
 import sys
 import types
 
@@ -50,7 +51,7 @@ def test_on_gpu_uses_spaces_only_when_importable(monkeypatch):
         return 1
 
     monkeypatch.delitem(sys.modules, "spaces", raising=False)
-    monkeypatch.setattr(shared.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # the same module labs.py reads
     assert shared.on_gpu(fn) is fn
     fake = types.ModuleType("spaces")
     fake.GPU = lambda f, duration=None: types.SimpleNamespace(gpu=True, fn=f, duration=duration)
