@@ -63,14 +63,14 @@ class TrueGuidance:
         import torch
 
         cache = _text_cache(self.text_encoder)
-        missing = list(dict.fromkeys(t for t in texts if t not in cache))
+        rows = {t: cache[t] for t in texts if t in cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in rows]
         if missing:
-            made = super().encode_prompt(missing, device, 1, False)[0]
-            for text, row in zip(missing, made):
-                cache[text] = row
-                if len(cache) > TEXT_CACHE:
-                    cache.pop(next(iter(cache)))
-        return torch.stack([cache[t] if t in cache else self._encoded([t], device)[0] for t in texts]).to(device)
+            rows.update(zip(missing, super().encode_prompt(missing, device, 1, False)[0]))
+            cache.update((t, rows[t]) for t in missing)
+            while len(cache) > TEXT_CACHE:  # oldest first
+                cache.pop(next(iter(cache)))
+        return torch.stack([rows[t] for t in texts]).to(device)
 
     @property
     def do_classifier_free_guidance(self) -> bool:

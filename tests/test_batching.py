@@ -180,3 +180,29 @@ def test_with_several_slots_the_eta_is_the_models_pace_times_the_work_ahead():
     queue.broadcast_estimations("model")
     pace = clock.pace()
     assert sent == pytest.approx([pace * (40 + 20), pace * (40 + 40), pace * (40 + 60)])
+
+
+@pytest.mark.slow
+def test_the_embedded_model_encodes_each_text_once_to_the_same_rows():
+    """Prompts a class repeats are encoded once; the cached rows are diffusers' own encoding."""
+    import torch
+
+    from playground import Lab
+    from playground.guidance import TrueGuidance
+
+    pipe = Lab().manager.base
+    cache = pipe.text_encoder.__dict__.setdefault("_lab_text_cache", {})
+    cache.clear()
+    cond, uncond = pipe.encode_prompt(["a cat", "a fox", "a cat"], "cpu", 1, True)
+    assert set(cache) == {"a cat", "a fox", ""}
+    own = super(TrueGuidance, pipe).encode_prompt(["a cat", "a fox", "a cat"], "cpu", 1, True)
+    assert torch.allclose(cond, own[0], atol=1e-6) and torch.allclose(uncond, own[1], atol=1e-6)
+    calls = []
+    hook = pipe.text_encoder.register_forward_hook(lambda *a: calls.append(1))
+    try:
+        pipe.encode_prompt(["a fox", "a cat"], "cpu", 1, True)
+        assert calls == []  # all three texts came from the cache
+        pipe.encode_prompt(["a dog"], "cpu", 1, False)
+    finally:
+        hook.remove()
+    assert len(calls) == 1 and "a dog" in cache

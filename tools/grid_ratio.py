@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from playground import Lab
+from tools.load import settings_for
 from tools.probe import start_app
 from tools.rawapi import RawAPI
 
@@ -31,7 +32,7 @@ def served(runs: int) -> dict:
     with start_app({"PLAYGROUND_SLOT_LOG": str(log)}) as (url, pid, folders):
         api = RawAPI(url)
         try:
-            settings = ["tiny-world", "", 20, 2.0, "DDIM", 128, 128, "Off"]
+            settings = list(settings_for(steps=20).values())  # the class's settings at the model's 20 steps
             for name, (inputs, _) in CALLS.items():
                 for _ in range(runs + 1):
                     r = api.call(name, [*inputs, *settings])

@@ -106,14 +106,18 @@ def upscale(net, images, times: int = 1, batch: int = 8, pixel_grid: bool = Fals
     known[i]: the classifier read image i as pixel art (playground.upscale.learnt)."""
     import torch
     out = np.asarray(images)
-    if pixel_grid:
+    if pixel_grid:  # the network only for the pictures without a grid
         from PIL import Image
 
-        made = upscale(net, out, times, batch)
-        for i, im in enumerate(out):
-            grid = pixelgrid.find_grid(im, known=bool(known[i]) if known is not None else False)
+        grids = [pixelgrid.find_grid(im, known=bool(known[i]) if known is not None else False)
+                 for i, im in enumerate(out)]
+        rest = [i for i, g in enumerate(grids) if g is None]
+        made = np.empty((len(out), out.shape[1] * net.upscale ** times, out.shape[2] * net.upscale ** times, 3), np.uint8)
+        if rest:
+            made[rest] = upscale(net, out[rest], times, batch)
+        for i, grid in enumerate(grids):
             if grid is not None:
-                made[i] = np.asarray(pixelgrid.snap(Image.fromarray(im), grid, net.upscale ** times))
+                made[i] = np.asarray(pixelgrid.snap(Image.fromarray(out[i]), grid, net.upscale ** times))
         return made
     for _ in range(times):
         parts = []

@@ -170,11 +170,15 @@ def raw_cost(event, costs: dict) -> int | None:
         return 0  # a malformed request: it will fail at once, with its message
 
 
+def _cost_or_default(cost: int | None) -> int:
+    """A request's cost, or a default request's (one image at 20 steps) when it cannot be read."""
+    return DEFAULT_IMAGES * 20 if cost is None else cost
+
+
 def _estimate(event, costs: dict, clock: QueueClock) -> float:
     """Never raises: this runs inside gradio's queue, where an exception would stall the queue."""
-    cost = raw_cost(event, costs)
     try:
-        return clock.estimate(getattr(event.fn, "api_name", None), DEFAULT_IMAGES * 20 if cost is None else cost)
+        return clock.estimate(getattr(event.fn, "api_name", None), _cost_or_default(raw_cost(event, costs)))
     except (ValueError, TypeError, OverflowError, ZeroDivisionError, statistics.StatisticsError):
         return clock.default[0]
 
@@ -198,8 +202,7 @@ def install_eta(queue, costs: dict, clock: QueueClock, slots: int = 1) -> None:
             ahead = pace * sum(c for _, _, c in list(clock.running.values()))  # slot lasts slots / rate)
         for rank, event in enumerate(waiting):
             if clock.slots > 1 and pace is not None:  # merged batches: the model's pace x the work
-                cost = raw_cost(event, costs)
-                own = pace * (DEFAULT_IMAGES * 20 if cost is None else cost)
+                own = pace * _cost_or_default(raw_cost(event, costs))
                 eta, ahead = ahead + own, ahead + own
             else:  # one at a time (or no pace yet): each slot's own time
                 own = _estimate(event, costs, clock)
@@ -217,8 +220,7 @@ def install_eta(queue, costs: dict, clock: QueueClock, slots: int = 1) -> None:
         if getattr(fn, "concurrency_id", None) != MODEL_QUEUE or not events:
             return await process(events, batch, begin_time, fn)
         start, cost, key = time.monotonic(), raw_cost(events[0], costs), object()
-        clock.running[key] = (_estimate(events[0], costs, clock), start,
-                              DEFAULT_IMAGES * 20 if cost is None else cost)
+        clock.running[key] = (_estimate(events[0], costs, clock), start, _cost_or_default(cost))
         try:
             return await process(events, batch, begin_time, fn)
         finally:
