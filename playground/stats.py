@@ -214,7 +214,10 @@ def prior_comparison_plot(observed: Mapping[str, float], truth: Mapping[str, flo
             raise ValueError(f"{name} shares must be finite and >= 0, got {bad}")
     obs = [float(observed.get(k, 0.0)) for k in keys]
     tru = [float(truth.get(k, 0.0)) for k in keys]
-    fig = _figure(max(5.0, 0.9 * len(keys) + 2), 3.4)
+    width, rotate = max(5.0, 0.9 * len(keys) + 2), len(keys) > 5
+    fig = _figure(width, 3.4, layout=None)  # fixed margins in inches: the layout solver doubled its cost
+    fig.subplots_adjust(left=0.75 / width, right=1 - 0.15 / width, bottom=(0.8 if rotate else 0.45) / 3.4,
+                        top=1 - 0.4 / 3.4)
     ax = fig.add_subplot()
     x, w = np.arange(len(keys)), 0.4
     as_share = max(obs + tru) <= 1.0
@@ -222,7 +225,7 @@ def prior_comparison_plot(observed: Mapping[str, float], truth: Mapping[str, flo
     for offset, values, label, colour in ((-w / 2, obs, "observed", "#3b6fb6"), (w / 2, tru, "training prior", "#bbbbbb")):
         bars = ax.bar(x + offset, values, w, label=label, color=colour)
         ax.bar_label(bars, labels=[fmt.format(v) for v in values], fontsize=7, padding=1)
-    ax.set_xticks(x, keys, rotation=30 if len(keys) > 5 else 0, ha="right" if len(keys) > 5 else "center")
+    ax.set_xticks(x, keys, rotation=30 if rotate else 0, ha="right" if rotate else "center")
     ax.set_ylabel("share of images" if as_share else "count")
     if as_share:
         from matplotlib.ticker import PercentFormatter

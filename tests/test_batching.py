@@ -177,6 +177,9 @@ def test_with_several_slots_the_eta_is_the_models_pace_times_the_work_ahead():
                                   send_message=lambda event, message: sent.append(message.rank_eta))
     fair.install_eta(queue, {}, clock, slots=4)
     clock.running = {"a": (5.0, 0.0, 20), "b": (5.0, 0.0, 20)}
+    for _ in range(3):  # slot-time ETAs that were 2x short: that calibration must not touch the pace
+        clock.outcome(told=5.0, waited=10.0)
+    assert clock.scale() == 2.0
     queue.broadcast_estimations("model")
     pace = clock.pace()
     assert sent == pytest.approx([pace * (40 + 20), pace * (40 + 40), pace * (40 + 60)])

@@ -1,4 +1,4 @@
-"""The ONNX Runtime engine (playground/engine.py): plain UNet calls go through it with the same
+"""The ONNX Runtime engine (playground/engine.py): plain UNet and VAE-decoder calls go through it with the same
 result, every other call stays on torch, the export is made once, and a failure keeps torch."""
 import numpy as np
 import pytest
@@ -94,6 +94,36 @@ def test_a_failed_export_leaves_the_model_on_torch(unet, tmp_path, monkeypatch, 
     assert "exporter fell over" in caplog.text and "PyTorch" in caplog.text
 
 
+def test_the_vae_decoder_runs_on_onnxruntime_with_the_same_pictures(tmp_path):
+    vae = tiny_sd_components(seed=3)["vae"].eval()
+    latents = torch.randn(2, vae.config.latent_channels, 8, 12, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        eager = vae.decode(latents).sample
+        assert engine.attach_decoder(vae, cache=tmp_path)
+        fast = vae.decode(latents).sample
+        wide = vae.decode(torch.cat([latents, latents], dim=3)).sample  # any size, any batch
+        assert vae.decoder._lab_engine.calls == {"onnxruntime": 2, "torch": 0}
+        assert engine.attach_decoder(vae, cache=tmp_path)  # twice: still one engine
+        assert len(list(tmp_path.glob("decoder-*.onnx"))) == 1
+    grads = latents.clone().requires_grad_()
+    vae.decode(grads).sample.mean().backward()  # a gradient through the decoder: torch does it
+    assert grads.grad is not None and vae.decoder._lab_engine.calls["torch"] == 1
+    engine.detach(vae.decoder)
+    with torch.no_grad():
+        eager_wide = vae.decode(torch.cat([latents, latents], dim=3)).sample
+    assert fast.shape == eager.shape and torch.allclose(fast, eager, atol=1e-4)
+    assert wide.shape[3] == 2 * eager.shape[3] and torch.allclose(wide, eager_wide, atol=1e-4)
+    assert fast.std() > 0.01  # a picture, not a constant
+    assert not engine.active(vae.decoder) and "forward" not in vars(vae.decoder)
+
+
+def test_a_failed_decoder_export_leaves_the_vae_on_torch(tmp_path, monkeypatch, caplog):
+    vae = tiny_sd_components(seed=3)["vae"].eval()
+    monkeypatch.setattr(engine, "export_decoder", lambda *a: (_ for _ in ()).throw(RuntimeError("no graph today")))
+    assert engine.attach_decoder(vae, cache=tmp_path) is False
+    assert not engine.active(vae.decoder) and "no graph today" in caplog.text
+
+
 def test_only_a_cpu_float32_entry_that_asks_gets_it(monkeypatch):
     monkeypatch.delenv("LAB_ENGINE", raising=False)
     assert engine.wanted("onnxruntime", "cpu", torch.float32)
@@ -113,13 +143,17 @@ def test_the_embedded_model_draws_the_same_pictures_on_either_engine(monkeypatch
     lab = Lab()
     lab.progress = False
     unet = lab.manager.base.unet
-    assert engine.active(unet)  # the registry entry asks for it
+    decoder = lab.manager.base.vae.decoder
+    assert engine.active(unet) and engine.active(decoder)  # the registry entry asks for both
     fast = lab.batch(["a cat in a library"] * 4, [0, 1, 2, 3])
     assert unet._lab_engine.calls["onnxruntime"] > 0 and unet._lab_engine.calls["torch"] == 0
+    assert decoder._lab_engine.calls == {"onnxruntime": 4, "torch": 0}  # one picture at a time (slicing)
     engine.detach(unet)
+    engine.detach(decoder)
     try:
         eager = lab.batch(["a cat in a library"] * 4, [0, 1, 2, 3])
     finally:
         engine.attach(unet)
+        engine.attach_decoder(lab.manager.base.vae)
     assert max(max_diff(a.image, b.image) for a, b in zip(fast, eager)) <= 1
     assert np.asarray(fast[0].image).std() > 10  # a picture, not a blank
