@@ -1,4 +1,4 @@
-"""A faster CPU engine for a small UNet: ONNX Runtime behind the torch module's own forward.
+"""A faster CPU engine for a small UNet and VAE decoder: ONNX Runtime behind each module's forward.
 
 Measured on the 2-core CPU (tools/bench.py --engine): eager PyTorch runs the embedded model's
 UNet at about a quarter of what the CPU can do; ONNX Runtime ran one image (batch 2 with
