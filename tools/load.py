@@ -13,8 +13,10 @@ latency, and the temp folders' growth at the peak and after the app's own cleanu
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import random
+import ssl
 import tempfile
 import threading
 import time
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from tools.probe import Vitals, check_loopback, disk_bytes, peak_rss, reset_peak, start_app
+from tools.probe import Vitals, check_loopback, disk_bytes, peak_rss, reset_peak, start_app, wait_for_cleanup
 from tools.rawapi import RawAPI
 
 MAX_STUDENTS, MAX_REQUESTS = 64, 20
@@ -45,6 +47,13 @@ class Outcome:
     eta_error: float | None = None  # |told - true| / true, for generation that waited in the queue
     eta: tuple = ()  # (told, true) seconds, for the same requests
     start: float = 0.0  # monotonic, to see what ran when /gradio_api/info was slow
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every student: given `True`, httpx reads the CA bundle on every call
+    (a third of the load generator's CPU under py-spy, taken from the server on the same cores)."""
+    return ssl.create_default_context()
 
 
 def photo_bytes(seed: int) -> bytes:
@@ -69,7 +78,7 @@ class Student(threading.Thread):
         from gradio_client import Client
 
         time.sleep(self.arrive)  # a class does not open the page in the same second
-        self.client = Client(self.url, verbose=False)
+        self.client = Client(self.url, verbose=False, ssl_verify=_tls())
         for _ in range(self.requests):
             if time.monotonic() > self.deadline:
                 break
@@ -160,17 +169,6 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def wait_for_cleanup(folders, start_bytes: int, timeout: float) -> tuple[int, float]:
-    """Poll the temp folders until the app's sweeps bring them back within 1 MB of the start,
-    or `timeout` seconds pass; returns (bytes, seconds waited)."""
-    start = time.monotonic()
-    while True:
-        now = disk_bytes(folders)
-        if now - start_bytes <= 2**20 or time.monotonic() - start > timeout:
-            return now, time.monotonic() - start
-        time.sleep(1)
-
-
 def settings_for(model: str = "tiny-world", steps: int = 4, size: int = 128) -> dict:
     """The advanced settings every student's generation sends."""
     return dict(model=model, negative_prompt="", num_inference_steps=steps, guidance_scale=2.0, scheduler="DDIM",
@@ -218,10 +216,9 @@ def run(url: str, pid: int, folders, students: int = 3, requests: int = 3, setti
     disk_after, waited = wait_for_cleanup(folders, disk0, cleanup_s)
     outcomes = [o for s in crowd for o in s.outcomes]
     return {"students": students, "requests": requests, "steps": settings["num_inference_steps"], "wall": wall,
-            "outcomes": outcomes,
-            "peak_rss": max([peak_rss(pid), *vitals.rss]), "info": vitals.info, "info_at": vitals.info_at,
-            "start": start, "disk0": disk0,
-            "disk_peak": max(disk_peak, disk_end), "disk_after": disk_after, "cleanup_wait": waited}
+            "outcomes": outcomes, "peak_rss": max([peak_rss(pid), *vitals.rss]), "info": vitals.info,
+            "info_at": vitals.info_at, "start": start, "disk0": disk0, "disk_peak": max(disk_peak, disk_end),
+            "disk_after": disk_after, "cleanup_wait": waited}
 
 
 def _eta_split(out) -> str:
@@ -284,8 +281,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--deadline", type=float, default=1800, help="seconds for the whole class")
     parser.add_argument("--arrive", type=float, default=10, help="students open the page within this many seconds")
-    parser.add_argument("--cleanup", type=float, default=180,
-                        help="seconds to wait for the app's cleanup after the class (0: do not wait)")
+    parser.add_argument("--cleanup", type=float, default=180, help="seconds to wait for the app's cleanup (0: none)")
     args = parser.parse_args(argv)
     with start_app(CLEANUP_ENV) as (url, pid, folders):
         result = run(url, pid, list(folders.values()), args.students, args.requests,

@@ -105,6 +105,17 @@ def disk_bytes(folders) -> int:
     return sum(scratch.tree_bytes(Path(f)) for f in folders)
 
 
+def wait_for_cleanup(folders, start_bytes: int, timeout: float) -> tuple[int, float]:
+    """Poll the temp folders until the app's sweeps bring them back within 1 MB of the start,
+    or `timeout` seconds pass; returns (bytes, seconds waited)."""
+    start = time.monotonic()
+    while True:
+        now = disk_bytes(folders)
+        if now - start_bytes <= 2**20 or time.monotonic() - start > timeout:
+            return now, time.monotonic() - start
+        time.sleep(1)
+
+
 class Vitals(threading.Thread):
     """Samples the server's RSS and /gradio_api/info latency every `every` seconds."""
 
