@@ -192,8 +192,10 @@ class DecoderEngine:
     def __call__(self, sample, latent_embeds):
         import torch
 
+        # with gradients on, torch: a loss may reach the decoder's weights, not only the latents
+        # (the pipelines and the trajectory lesson decode under no_grad / inference_mode)
         if (latent_embeds is not None or sample.device.type != "cpu" or sample.dtype != torch.float32
-                or (torch.is_grad_enabled() and sample.requires_grad)):
+                or torch.is_grad_enabled()):
             self.calls["torch"] += 1
             return self.original(sample, latent_embeds)
         try:

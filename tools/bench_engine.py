@@ -27,15 +27,15 @@ def _switch(lab, name: str) -> None:
 
 
 def _interleaved(lab, fns: dict, runs: int) -> dict:
-    """{(part, engine): median seconds}: each round times every part on eager, then on ONNX
+    """{(part, engine): median seconds}: each round times every part on eager and on ONNX
     Runtime, so that a busy neighbour or a slow minute of this shared VM slows both alike."""
     times: dict = {}
     for name in ("torch", "onnxruntime"):  # warm-up: first-call costs stay out of the figures
         _switch(lab, name)
         for fn in fns.values():
             fn()
-    for _ in range(runs):
-        for name in ("torch", "onnxruntime"):
+    for r in range(runs):
+        for name in ("torch", "onnxruntime")[::1 if r % 2 == 0 else -1]:  # who goes first alternates
             _switch(lab, name)
             for part, fn in fns.items():
                 start = time.perf_counter()
