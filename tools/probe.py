@@ -62,9 +62,10 @@ def peak_rss(pid: int) -> int:
 
 
 @contextlib.contextmanager
-def start_app(env: dict | None = None, timeout: float = 180.0, log_to: str | None = None):
+def start_app(env: dict | None = None, timeout: float = 180.0, log_to: str | None = None, root: Path | None = None):
     """`python app.py` on a free loopback port with fresh temp folders; yields (url, pid, folders).
-    log_to: a file that keeps the app's output (default: removed with the folders)."""
+    log_to: a file that keeps the app's output (default: removed with the folders); root: another
+    checkout's app (tools.class_bench's baseline), driven by this checkout's tools."""
     work = Path(tempfile.mkdtemp(prefix="playground-probe-"))
     folders = {"gradio": work / "gradio", "scratch": work / "scratch", "store": work / "store"}
     port = free_port()
@@ -72,7 +73,7 @@ def start_app(env: dict | None = None, timeout: float = 180.0, log_to: str | Non
                GRADIO_ANALYTICS_ENABLED="False", GRADIO_TEMP_DIR=str(folders["gradio"]),
                PLAYGROUND_TMP=str(folders["scratch"]), PLAYGROUND_STORE=str(folders["store"]), **(env or {}))
     log = open(work / "app.log", "wb")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=root or ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for(url, proc, timeout, work / "app.log")
