@@ -2,9 +2,9 @@
 
     python -m tools.class_bench [--old REF] [--students 10 30] [--runs 4]
 
-In order, on this machine: the engine against eager PyTorch (tools/bench_engine.py), the walk
-at its defaults, each tab's server time against its engine time (tools/grid_ratio.py), the
-in-process replay of each class (tools/replay.py), then the class itself through the app
+In order, on this machine: each tab's server time against its engine time (tools/grid_ratio.py),
+the in-process replay of each class (tools/replay.py), the walk at its defaults, the engine
+against eager PyTorch (tools/bench_engine.py), then the class itself through the app
 (tools/load.py) with students batched together, with batching off, and, with --old, the app of
 another commit (a temporary git worktree) driven by this checkout's load generator, so both
 sides meet the same students. Each figure is printed beside its target. Run it on a quiet
@@ -53,11 +53,16 @@ def class_figures(students: int, env: dict | None = None, root: Path | None = No
 
 
 def run_class_bench(students=(10, 30), old: str | None = None, runs: int = 4) -> dict:
+    server = grid_ratio.served(runs)
+    # The in-process figures on the engine come before the eager ones: after eager PyTorch has
+    # run, torch's OpenMP threads slow ONNX Runtime in the same process (measured: the seed grid's
+    # engine time 1.4x, which made its server / engine ratio read 0.79).
     lab = build_lab(None, None)
-    result: dict = {"engine": run_engine_bench(lab, runs=runs), "walk_s": run_walk_bench(lab)["walk_s"]}
-    server, engine = grid_ratio.served(runs), grid_ratio.engine(runs)
-    result["tabs"] = {name: server[name] / engine[name] for name in grid_ratio.CALLS}
-    result["replay"] = {n: replay(lab, students=n)["images_per_s"] for n in students}
+    engine = grid_ratio.engine(runs, lab)
+    result: dict = {"tabs": {name: server[name] / engine[name] for name in grid_ratio.CALLS},
+                    "replay": {n: replay(lab, students=n)["images_per_s"] for n in students},
+                    "walk_s": run_walk_bench(lab)["walk_s"]}
+    result["engine"] = run_engine_bench(lab, runs=runs)  # eager last
     del lab
     result["classes"] = {n: {"new": class_figures(n), "batching off": class_figures(n, {"PLAYGROUND_BATCH_STUDENTS": "0"})}
                          for n in students}

@@ -47,8 +47,8 @@ def served(runs: int) -> dict:
     return {name: statistics.median(t[1:]) for name, t in times.items() if name in CALLS}
 
 
-def engine(runs: int) -> dict:
-    lab = Lab()
+def engine(runs: int, lab=None) -> dict:
+    lab = lab or Lab()
     lab.progress = False
     settings = dict(num_inference_steps=20, guidance_scale=2.0, scheduler="DDIM", width=128, height=128)
     out = {}
