@@ -98,26 +98,32 @@ def session(path: Path, threads: int):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def _open(module, name: str, make, cache: Path | None):
+    """(session, path) for `module`'s graph, exported by make(path) the first time its weights are
+    seen; None, with a warning, when anything fails: the module then stays on torch."""
+    import torch
+
+    try:
+        with _export_lock:
+            path = Path(cache or ENGINE_DIR) / f"{name}-{weights_key(module)}.onnx"
+            if not path.is_file():
+                log.info("exporting the %s to %s (once per model)", name, path)
+                make(path)
+            return session(path, torch.get_num_threads()), path
+    except Exception as exc:  # noqa: BLE001 - any failure keeps the module, on torch
+        log.warning("ONNX Runtime not used for the %s (%s: %s); it runs on PyTorch", name, type(exc).__name__, exc)
+        return None
+
+
 def attach(unet, cache: Path | None = None) -> bool:
     """Run `unet`'s plain calls through ONNX Runtime (exported or opened from the cache).
     Returns False, leaving the module as it was, when the runtime is missing or export fails."""
-    import torch
-
     if getattr(unet, "_lab_engine", None) is not None:
         return True
-    try:
-        with _export_lock:
-            path = Path(cache or ENGINE_DIR) / f"unet-{weights_key(unet)}.onnx"
-            if not path.is_file():
-                log.info("exporting the UNet to %s (once per model)", path)
-                export(unet, path)
-            runner = session(path, torch.get_num_threads())
-    except Exception as exc:  # noqa: BLE001 - any failure keeps the model, on torch
-        log.warning("ONNX Runtime engine not used (%s: %s); the UNet runs on PyTorch", type(exc).__name__, exc)
+    opened = _open(unet, "unet", lambda path: export(unet, path), cache)
+    if opened is None:
         return False
-    original = unet.forward
-    processors = _processors(unet)
-    engine = Engine(runner, original, processors, path)
+    engine = Engine(opened[0], unet.forward, _processors(unet), opened[1])
 
     def forward(sample, timestep, encoder_hidden_states=None, *args, **kwargs):
         return engine(unet, sample, timestep, encoder_hidden_states, args, kwargs)
@@ -157,22 +163,13 @@ def attach_decoder(vae, cache: Path | None = None) -> bool:
     """Run the VAE decoder's plain calls through ONNX Runtime (measured: one 128 px picture 29
     against 42 ms; the pipeline decodes one picture at a time, vae slicing, so the batch stays 1).
     Returns False, leaving the module on torch, when the runtime is missing or the export fails."""
-    import torch
-
     decoder = vae.decoder
     if getattr(decoder, "_lab_engine", None) is not None:
         return True
-    try:
-        with _export_lock:
-            path = Path(cache or ENGINE_DIR) / f"decoder-{weights_key(decoder)}.onnx"
-            if not path.is_file():
-                log.info("exporting the VAE decoder to %s (once per model)", path)
-                export_decoder(decoder, vae.config.latent_channels, path)
-            runner = session(path, torch.get_num_threads())
-    except Exception as exc:  # noqa: BLE001 - any failure keeps the decoder, on torch
-        log.warning("ONNX Runtime decoder not used (%s: %s); the VAE decodes on PyTorch", type(exc).__name__, exc)
+    opened = _open(decoder, "decoder", lambda path: export_decoder(decoder, vae.config.latent_channels, path), cache)
+    if opened is None:
         return False
-    engine = DecoderEngine(runner, decoder.forward, path)
+    engine = DecoderEngine(opened[0], decoder.forward, opened[1])
 
     def forward(sample, latent_embeds=None):
         return engine(sample, latent_embeds)
