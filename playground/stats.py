@@ -1,8 +1,8 @@
 """Statistics over a set of images (a seed grid): what does the model draw when left alone?
 
 Lesson 1 (docs/lessons.md) asks students to describe the model's "default" by colour, brightness and spread;
-these numbers make that description checkable. Plots use matplotlib's object API on the Agg
-canvas (no pyplot): no global figure state to leak between concurrent Gradio sessions.
+these numbers make that description checkable. Their charts are Vega-Lite specs the browser draws
+(playground/charts.py).
 """
 from __future__ import annotations
 
@@ -144,93 +144,3 @@ def grid_stats(images: Iterable[Any], colors: int = 6, with_ssim: bool = True) -
     return {"count": len(images), "brightness": _summary([brightness(i) for i in images]),
             "colourfulness": col, "palette": palette(images, colors),
             "diversity_rmse": diversity(images) if many else None, "mean_ssim": ssim}
-
-
-# ---------------------------------------------------------------- plots
-def _figure(width: float, height: float, layout: str | None = "constrained"):
-    # layout=None with fixed margins where the labels are fixed: the constrained solver is half
-    # of a small plot's drawing time (47 against 93 ms), three plots on every seed grid
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100, layout=layout)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def figure_to_image(fig) -> Image.Image:
-    """Render a Figure to a PIL RGB image (for gr.Image, compose or export)."""
-    fig.canvas.draw()
-    return Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
-
-
-def palette_plot(colours: Sequence[Mapping], title: str = "Dominant colours"):
-    """One bar split by colour share, labelled with hex and percent (a palette() result)."""
-    if not colours:
-        raise ValueError("colours must hold at least 1 palette entry, got 0")
-    fig = _figure(7, 1.9, layout=None)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.03, top=0.82)  # no axes: only the title needs room
-    ax = fig.add_subplot()
-    left = 0.0
-    for c in colours:
-        rgb = np.array(c["rgb"]) / 255.0
-        ax.barh(0, c["share"], left=left, color=rgb, edgecolor="white")
-        if c["share"] >= 0.08:  # no room to print inside a thinner slice
-            ink = "black" if rgb @ np.array([0.299, 0.587, 0.114]) > 0.5 else "white"
-            ax.text(left + c["share"] / 2, 0, f"{c['hex']}\n{c['share']:.0%}", ha="center",
-                    va="center", fontsize=8, color=ink)
-        left += c["share"]
-    ax.set_xlim(0, max(left, 1.0))
-    ax.set_axis_off()
-    ax.set_title(title)
-    return fig
-
-
-def histogram_plot(stats: Mapping, title: str = ""):
-    """Brightness and colourfulness per image as two histograms (a grid_stats() result)."""
-    fig = _figure(8, 3, layout=None)
-    fig.subplots_adjust(left=0.07, right=0.975, bottom=0.17, top=0.88 if title else 0.96, wspace=0.2)
-    bright, col = fig.subplots(1, 2)
-    bright.hist(stats["brightness"]["per_image"], bins=np.linspace(0, 1, 21), color="#777777")
-    bright.set(xlabel="brightness (0 black, 1 white)", ylabel="images", xlim=(0, 1))
-    top = max(120.0, max(stats["colourfulness"]["per_image"]) * 1.05)
-    col.hist(stats["colourfulness"]["per_image"], bins=np.linspace(0, top, 21), color="#cc6633")
-    col.set(xlabel="colourfulness (Hasler & Suesstrunk)", ylabel="images", xlim=(0, top))
-    for ax, key in ((bright, "brightness"), (col, "colourfulness")):
-        ax.axvline(stats[key]["mean"], color="black", linestyle="--", linewidth=1)
-    if title:
-        fig.suptitle(title)
-    return fig
-
-
-def prior_comparison_plot(observed: Mapping[str, float], truth: Mapping[str, float], title: str = ""):
-    """Grouped bars per attribute value: share seen in the grid next to the training prior."""
-    keys = list(dict.fromkeys([*truth, *observed]))  # the prior's order, then surprises
-    if not keys:
-        raise ValueError("observed and truth must name at least 1 attribute value, got none")
-    for name, shares in (("observed", observed), ("truth", truth)):
-        bad = {k: v for k, v in shares.items() if not (math.isfinite(v) and v >= 0)}
-        if bad:
-            raise ValueError(f"{name} shares must be finite and >= 0, got {bad}")
-    obs = [float(observed.get(k, 0.0)) for k in keys]
-    tru = [float(truth.get(k, 0.0)) for k in keys]
-    width, rotate = max(5.0, 0.9 * len(keys) + 2), len(keys) > 5
-    fig = _figure(width, 3.4, layout=None)  # fixed margins in inches: the layout solver doubled its cost
-    fig.subplots_adjust(left=0.75 / width, right=1 - 0.15 / width, bottom=(0.8 if rotate else 0.45) / 3.4,
-                        top=1 - 0.4 / 3.4)
-    ax = fig.add_subplot()
-    x, w = np.arange(len(keys)), 0.4
-    as_share = max(obs + tru) <= 1.0
-    fmt = "{:.0%}" if as_share else "{:g}"
-    for offset, values, label, colour in ((-w / 2, obs, "observed", "#3b6fb6"), (w / 2, tru, "training prior", "#bbbbbb")):
-        bars = ax.bar(x + offset, values, w, label=label, color=colour)
-        ax.bar_label(bars, labels=[fmt.format(v) for v in values], fontsize=7, padding=1)
-    ax.set_xticks(x, keys, rotation=30 if rotate else 0, ha="right" if rotate else "center")
-    ax.set_ylabel("share of images" if as_share else "count")
-    if as_share:
-        from matplotlib.ticker import PercentFormatter
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylim(0, max(obs + tru + [1e-9]) * 1.2)
-    ax.legend(frameon=False)
-    ax.set_title(title)
-    return fig

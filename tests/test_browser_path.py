@@ -198,3 +198,24 @@ def test_on_a_phone_every_lesson_is_two_taps_away_and_nothing_is_wider_than_the_
             zoom = pad.locator(".zoom-number span").first
             page.wait_for_function("(z) => parseInt(z.textContent) * %d / 100 >= 340" % side, arg=zoom.element_handle())
     page.context.close()
+
+
+def test_the_seed_grids_charts_are_drawn_named_and_fit_a_phone(browser, url):
+    page = fresh_page(browser, url, 390, 844)
+    page.locator("#lesson-map .toggle-button").click()
+    page.locator("#nav-seed_grid").click()
+    before = pictures(page, "seed_grid")
+    main_button(page, "seed_grid").click()
+    wait_idle(page, "seed_grid", before)
+    drawn = "#lesson-seed_grid .lab-chart [role=graphics-document]"  # vega's chart, named by its spec
+    page.locator(drawn).nth(2).wait_for()
+    charts = page.evaluate(f"""() => [...document.querySelectorAll('{drawn}')].map(e =>
+        [e.getBoundingClientRect().width, e.querySelector('canvas').width, e.getAttribute('aria-label')])""")
+    assert len(charts) == 3, charts  # the palette and two histograms (the test model has no prior chart)
+    # as wide as the phone allows, not collapsed to the title's width, and really painted
+    assert all(300 < width <= 390 and canvas > 0 for width, canvas, _ in charts), charts
+    names = [name for *_, name in charts]
+    assert names[0].startswith("Dominant colours: #") and names[1].startswith("Brightness (0 black, 1 white): ")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert serious(page) == []
+    page.context.close()

@@ -1,12 +1,12 @@
-"""Statistics over a seed grid: brightness, colourfulness, palette, diversity, plots."""
+"""Statistics over a seed grid: brightness, colourfulness, palette, diversity."""
 import numpy as np
 import pytest
 from PIL import Image
 
 from playground.panels import Panel
 from playground.stats import (brightness, colourfulness, colourfulness_label, diversity,
-                              figure_to_image, grid_stats, histogram_plot, mean_ssim, palette,
-                              palette_plot, pairwise_distances, prior_comparison_plot)
+                              grid_stats, mean_ssim, palette,
+                              pairwise_distances)
 
 
 def solid(rgb, size=(64, 64)):
@@ -79,19 +79,3 @@ def test_grid_stats_summary():
         grid_stats([])
     with pytest.raises(ValueError, match="PIL images"):
         grid_stats(["not an image"])
-
-
-def test_plots_render_to_images():
-    s = grid_stats([noise(i) for i in range(4)])
-    for fig in (palette_plot(s["palette"]), histogram_plot(s, "grid"),
-                prior_comparison_plot({"red": 0.5, "blue": 0.5}, {"red": 0.25, "blue": 0.25, "green": 0.5}, "car colour")):
-        img = figure_to_image(fig)
-        arr = np.asarray(img)
-        assert img.mode == "RGB" and img.width > 300 and arr.std() > 10  # something was drawn
-
-
-def test_prior_comparison_validates():
-    with pytest.raises(ValueError, match="at least 1"):
-        prior_comparison_plot({}, {})
-    with pytest.raises(ValueError, match="observed"):
-        prior_comparison_plot({"red": float("nan")}, {"red": 0.5})

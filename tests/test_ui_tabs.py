@@ -79,9 +79,9 @@ def test_prompt_styles_same_seed_three_captions(labs, settings):
 
 def test_seed_grid_random_and_typed(labs, settings):
     out = seed_grid.run_seed_grid(labs, "a cat", seed_grid.RANDOM, 3, "", **settings)
-    gallery, panels, used, palette, histogram, summary, prior_plot, note = out
+    gallery, panels, used, palette, brightness, colourfulness, summary, prior_plot, note = out
     assert len(panels) == 3 and [int(s) for s in used.split(",")] == [p.params["seed"] for p in panels]
-    assert palette is not None and histogram is not None and "3 images" in summary
+    assert {palette.type, brightness.type, colourfulness.type} == {"altair"} and "3 images" in summary
     assert prior_plot.visible is False  # the tiny Lab is not the embedded model
     _, typed, used, *_ = seed_grid.run_seed_grid(labs, "a cat", seed_grid.TYPED, 8, "0, 4294967295", **settings)
     assert [p.params["seed"] for p in typed] == [0, 4294967295] and used == "0, 4294967295"

@@ -49,6 +49,11 @@ CSS = """
 /* the portfolio's count stays in sight (top right) while the page scrolls; it opens the portfolio */
 #portfolio-badge { position: fixed; top: 0.5rem; right: 0.75rem; z-index: 30; width: auto !important;
   min-width: 0 !important; flex: none !important; box-shadow: 0 1px 4px rgba(0,0,0,.25); }
+/* the seed grid's charts, drawn here from Vega-Lite specs (playground/charts.py): gradio centres
+   a chart in a flex box, so a chart as wide as its container measured 0 px; and vega-embed's "..."
+   menu is an unnamed <summary> (axe: summary-name) whose editor link needs the internet */
+.lab-chart .altair > div { width: 100%; }
+.lab-chart .vega-embed details { display: none; }
 /* a focus ring that shows on every control (Soft's is a faint shadow) */
 button:focus-visible, a:focus-visible, input:focus-visible, textarea:focus-visible,
 [role=tab]:focus-visible, [tabindex]:focus-visible {

@@ -1,12 +1,13 @@
 """Lesson 1: many seeds of one prompt, and what the grid says about the model's prior."""
 from __future__ import annotations
 
+import json
 from functools import partial
 
 import gradio as gr
+from gradio.components.plot import PlotData
 
-from playground import stats
-from playground.fonts import cjk_font_path, needs_cjk
+from playground import charts, stats
 from playground.params import PROMPT_MAX_CHARS, load_preset
 from playground.ui.panels import gallery_items, panel_actions, panels_gallery, warn_truncated
 from playground.ui.shared import Labs, Shared, lab_call, model_event
@@ -21,6 +22,7 @@ COLOURFULNESS = {"not colourful": "not", "slightly colourful": "slightly", "mode
                  "averagely colourful": "averagely", "quite colourful": "quite", "highly colourful": "highly",
                  "extremely colourful": "extremely"}
 GRID_HEIGHT = 620  # two rows of four 128 px images at about 2x
+MIN_CHART = 320  # px: a phone shows the two histograms one above the other, axis titles whole
 
 
 def summary(st: dict, request: gr.Request = None) -> str:
@@ -37,14 +39,21 @@ def summary(st: dict, request: gr.Request = None) -> str:
     return "\n\n".join(lines)
 
 
-def cjk_title(fig) -> None:
-    """A Korean or Japanese title set in Noto Sans CJK (matplotlib's DejaVu draws boxes)."""
+def chart(spec: dict) -> PlotData:
+    """A Vega-Lite spec for gr.Plot, which draws it in the browser (playground/charts.py: why)."""
+    return PlotData(type="altair", plot=json.dumps(spec))
 
-    path = cjk_font_path()
-    for ax in fig.axes:
-        if path and needs_cjk(ax.get_title()):
-            from matplotlib.font_manager import FontProperties
-            ax.title.set_fontproperties(FontProperties(fname=path, size=ax.title.get_fontsize()))
+
+def grid_charts(st: dict, request: gr.Request = None) -> tuple[PlotData, PlotData, PlotData]:
+    """The palette and the brightness and colourfulness histograms, labelled in the request's language."""
+    colour = st["colourfulness"]["per_image"]
+    images = say(request, "seed_grid.histogram.images")
+    return (chart(charts.palette_spec(st["palette"], say(request, "seed_grid.palette.label"))),
+            chart(charts.histogram_spec(st["brightness"]["per_image"], 1.0, colour="#777777", y_title=images,
+                                        title=say(request, "seed_grid.histogram.brightness"))),
+            # 120 holds every colourfulness label's range (stats.COLOURFULNESS_LABELS); beyond, the data's
+            chart(charts.histogram_spec(colour, max(120.0, max(colour) * 1.05), colour="#cc6633", y_title=images,
+                                        title=say(request, "seed_grid.histogram.colourfulness"))))
 
 
 def prior_plot(lab, prompt: str, panels, request: gr.Request = None):
@@ -55,12 +64,13 @@ def prior_plot(lab, prompt: str, panels, request: gr.Request = None):
         result = lab.prior(prompt, panels)
     except ValueError as e:  # every attribute named, or no classifier: say why, keep the grid
         return gr.Plot(visible=False), say(request, "seed_grid.prior.not_shown", error=e)
-    fig = stats.prior_comparison_plot(result["observed"], result["truth"],
-                                      title=say(request, "seed_grid.prior.title", attribute=result["attribute"]))
-    cjk_title(fig)
+    spec = charts.prior_spec(result["observed"], result["truth"],
+                             title=say(request, "seed_grid.prior.title", attribute=result["attribute"]),
+                             names=(say(request, "seed_grid.prior.observed"), say(request, "seed_grid.prior.truth")),
+                             y_title=say(request, "seed_grid.prior.share"))
     note = say(request, "seed_grid.prior.note", attribute=result["attribute"], gap=f"{result['gap']:.0f}",
                seeds=len(panels), luck=f"{100 / len(panels) ** 0.5:.0f}")
-    return gr.Plot(fig, visible=True), note
+    return gr.Plot(chart(spec), visible=True), note
 
 
 def grid_size(prompt, mode, count, seeds) -> int:
@@ -77,8 +87,7 @@ def run_seed_grid(labs: Labs, prompt, mode, count, seeds, progress=gr.Progress(t
     st = stats.grid_stats(panels)
     plot, note = prior_plot(lab, prompt, panels, request)
     used = ", ".join(str(p.params["seed"]) for p in panels)
-    return (gallery_items(panels), panels, used, stats.palette_plot(st["palette"]), stats.histogram_plot(st),
-            summary(st, request), plot, note)
+    return (gallery_items(panels), panels, used, *grid_charts(st, request), summary(st, request), plot, note)
 
 
 def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
@@ -97,13 +106,16 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     panels = gr.State([])
     panel_actions(shared, gallery, panels, ex.id, send=ex.send)
     summary_md = gr.Markdown()
+    palette = gr.Plot(label=w("seed_grid.palette.label"), show_label=False, elem_classes="lab-chart")
     with gr.Row():
-        palette = gr.Plot(label=w("seed_grid.palette.label"), show_label=False)
-        histogram = gr.Plot(label=w("seed_grid.histogram.label"), show_label=False)
+        brightness = gr.Plot(label=w("seed_grid.histogram.brightness"), show_label=False, elem_classes="lab-chart",
+                             min_width=MIN_CHART)
+        colourfulness = gr.Plot(label=w("seed_grid.histogram.colourfulness"), show_label=False,
+                                elem_classes="lab-chart", min_width=MIN_CHART)
     prior_note = gr.Markdown()
-    prior = gr.Plot(label=w("seed_grid.prior.label"), visible=False, show_label=False)
+    prior = gr.Plot(label=w("seed_grid.prior.label"), visible=False, show_label=False, elem_classes="lab-chart")
     gr.Examples([[p] for p in load_preset("xy_grid")["y_values"]], [prompt], label=w("seed_grid.examples.label"))
     model_event(shared, run.click, partial(run_seed_grid, labs), [prompt, mode, count, seeds],
-                [gallery, panels, seeds, palette, histogram, summary_md, prior, prior_note], api_name="seed_grid",
+                [gallery, panels, seeds, palette, brightness, colourfulness, summary_md, prior, prior_note], api_name="seed_grid",
                 images=grid_size)
     return {"prompt": prompt, "seed": None}
