@@ -1,6 +1,7 @@
 """playground.prior (the seed-grid tab's prior check) and its place in the seed-grid tab."""
 from __future__ import annotations
 
+import threading
 import types
 
 import pytest
@@ -52,7 +53,7 @@ def test_seed_grid_shows_the_prior_only_for_the_embedded_model(monkeypatch):
     plot, note = seed_grid.prior_plot(other, "a cat", panels)
     assert plot.visible is False and note == ""
     embedded = types.SimpleNamespace(family="embedded", prior=lambda prompt, images: Lab.prior(embedded, prompt, images),
-                                     model="tiny-world")
+                                     model="tiny-world", manager=types.SimpleNamespace(lock=threading.RLock()))
     monkeypatch.setattr(prior, "compare", lambda prompt, images: {
         "attribute": "colour", "observed": {"ginger": 1.0}, "truth": {"ginger": 0.35, "black": 0.65}, "gap": 65.0})
     plot, note = seed_grid.prior_plot(embedded, "a cat", panels)
@@ -60,3 +61,21 @@ def test_seed_grid_shows_the_prior_only_for_the_embedded_model(monkeypatch):
     monkeypatch.setattr(prior, "compare", lambda prompt, images: (_ for _ in ()).throw(ValueError("no classifier")))
     plot, note = seed_grid.prior_plot(embedded, "a cat", panels)
     assert plot.visible is False and "no classifier" in note
+
+
+def test_the_prior_waits_for_a_running_pipeline_call(monkeypatch):
+    """The classifier is model work: beside a pipeline call on two cores its torch threads slowed
+    that call by a third, so it takes the model's lock as a pipeline call does."""
+    from playground.lab import Lab
+
+    lock = threading.RLock()
+    embedded = types.SimpleNamespace(family="embedded", model="tiny-world", manager=types.SimpleNamespace(lock=lock))
+    ran = threading.Event()
+    monkeypatch.setattr(prior, "compare", lambda prompt, images: ran.set() or {"gap": 0.0})
+    lock.acquire()  # a pipeline call is running
+    worker = threading.Thread(target=Lab.prior, args=(embedded, "a cat", []))
+    worker.start()
+    assert not ran.wait(0.3)  # the classifier waits for it
+    lock.release()
+    worker.join(5)
+    assert ran.is_set()

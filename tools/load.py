@@ -25,7 +25,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from tools.probe import Vitals, check_loopback, disk_bytes, peak_rss, reset_peak, start_app, wait_for_cleanup
+from tools.probe import (Vitals, check_loopback, disk_bytes, peak_rss, reset_peak, start_app, wait_for_cleanup,
+                         yield_cpu)
 from tools.rawapi import RawAPI
 
 MAX_STUDENTS, MAX_REQUESTS = 64, 20
@@ -78,6 +79,7 @@ class Student(threading.Thread):
         from gradio_client import Client
 
         time.sleep(self.arrive)  # a class does not open the page in the same second
+        yield_cpu()
         self.client = Client(self.url, verbose=False, ssl_verify=_tls())
         for _ in range(self.requests):
             if time.monotonic() > self.deadline:
