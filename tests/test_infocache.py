@@ -1,7 +1,7 @@
-"""playground/ui/infocache.py: /gradio_api/info answered from memory, per Host and query string."""
+"""playground/ui/infocache.py: /gradio_api/info and /config answered from memory, per address."""
 import asyncio
 
-from playground.ui.infocache import InfoCache
+from playground.ui.infocache import MAX_ANSWERS, InfoCache
 
 
 class Inner:
@@ -16,12 +16,13 @@ class Inner:
         await send({"type": "http.response.body", "body": b"info for " + scope.get("query_string", b"")})
 
 
-def get(app, path="/gradio_api/info", query=b"", host=b"127.0.0.1:7860", method="GET") -> bytes:
+def get(app, path="/gradio_api/info", query=b"", host=b"127.0.0.1:7860", method="GET", headers=()) -> bytes:
     sent = []
 
     async def send(message):
         sent.append(message)
-    scope = {"type": "http", "method": method, "path": path, "query_string": query, "headers": [(b"host", host)]}
+    scope = {"type": "http", "method": method, "path": path, "query_string": query, "scheme": "http",
+             "headers": [(b"host", host), *headers]}
     asyncio.run(app(scope, None, send))
     return sent[-1]["body"]
 
@@ -53,8 +54,25 @@ def test_other_routes_errors_and_too_many_answers_pass_through():
     assert failing.calls == 2  # an error is not kept
     inner = Inner()
     app = InfoCache(inner)
-    for i in range(20):  # junk query strings cannot grow the memory past 16 answers
+    for i in range(40):  # junk query strings cannot grow the memory past the cap
         get(app, query=b"x=%d" % i)
-    assert len(app.answers) == 16
-    get(app, query=b"x=19")
-    assert inner.calls == 21  # past the cap: gradio answers, as before the cache
+    assert len(app.answers) == MAX_ANSWERS
+    get(app, query=b"x=39")
+    assert inner.calls == 41  # past the cap: gradio answers, as before the cache
+
+
+def test_the_pages_config_is_kept_per_address_and_never_for_a_logged_in_user():
+    inner = Inner()
+    app = InfoCache(inner)
+    get(app, path="/config")
+    get(app, path="/config")
+    assert inner.calls == 1  # a class opening the page pays gradio's deep copy once
+    # behind a proxy the config's URLs name the proxy's address: its own answer
+    get(app, path="/config", headers=[(b"x-forwarded-host", b"lab.hf.space"), (b"x-forwarded-proto", b"https")])
+    get(app, path="/config", headers=[(b"x-forwarded-host", b"lab.hf.space"), (b"x-forwarded-proto", b"https")])
+    assert inner.calls == 2
+    get(app, path="/config", query=b"page=other")
+    assert inner.calls == 3
+    for _ in range(2):  # a login cookie: the config names the user, so gradio answers each time
+        get(app, path="/config", headers=[(b"cookie", b"access-token-abc=xyz")])
+    assert inner.calls == 5
