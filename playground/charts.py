@@ -44,7 +44,7 @@ def palette_spec(colours: Sequence[Mapping], title: str = "Dominant colours") ->
         dark = (0.299 * r + 0.587 * g + 0.114 * b) / 255 <= 0.5
         rows.append({"hex": c["hex"], "share": share, "start": left, "end": left + share,
                      "middle": left + share / 2, "ink": "white" if dark else "black",
-                     "label": [c["hex"], f"{share:.0%}"] if share >= 0.08 else []})  # no room in a thinner slice
+                     "label": [c["hex"], f"{share:.0%}"]})
         left += share
     x = {"field": "start", "type": "quantitative", "axis": None, "scale": {"domain": [0, max(left, 1.0)]}}
     text = ", ".join(f"{r['hex']} {r['share']:.0%}" for r in rows)
@@ -56,7 +56,7 @@ def palette_spec(colours: Sequence[Mapping], title: str = "Dominant colours") ->
         {"mark": {"type": "text", "fontSize": 11, "lineHeight": 14},
          "encoding": {"x": {**x, "field": "middle"}, "text": {"field": "label"},
                       "color": {"field": "ink", "type": "nominal", "scale": None},
-                      # on a phone a 10% slice is 35 px: a label that does not fit is left out
+                      # a label only where the slice holds it: on a phone a 10% slice is 35 px
                       "opacity": {"condition": {"test": f"datum.share * width >= {LABEL_PX}", "value": 1},
                                   "value": 0}}},
     ])
@@ -116,10 +116,10 @@ def prior_spec(observed: Mapping[str, float], truth: Mapping[str, float], title:
                     {"field": "share", "type": "quantitative", "format": fmt}],
     }
     show = "{:.0%}" if as_share else "{:g}"
-    text = "; ".join(f"{k}: " + ", ".join(f"{n} {show.format(r['share'])}" for n, r in zip(names, rows[2 * i:2 * i + 2]))
-                     for i, k in enumerate(keys))
+    text = "; ".join(f"{r['value']}: {names[0]} {show.format(r['share'])}, {names[1]} {show.format(t['share'])}"
+                     for r, t in zip(rows[::2], rows[1::2]))
     return _chart(title, 200, text, data={"values": rows}, encoding=encoding, layer=[
         {"mark": {"type": "bar"}},
-        {"mark": {"type": "text", "dy": -6, "fontSize": 10, "color": INK},
+        {"mark": {"type": "text", "dy": -6, "fontSize": 10},
          "encoding": {"text": {"field": "share", "type": "quantitative", "format": fmt}, "color": {"value": INK}}},
     ])

@@ -26,9 +26,11 @@ def test_palette_slices_follow_the_shares_in_their_own_colours():
     rows = spec["data"]["values"]
     assert [(r["start"], r["end"]) for r in rows] == pytest.approx([(0, 0.6), (0.6, 0.95), (0.95, 1.0)])
     assert layer(spec, "bar")["encoding"]["color"] == {"field": "hex", "type": "nominal", "scale": None}
-    # white on the dark slice, black on the light one, no label on a slice too thin to hold it
+    # white on the dark slice, black on the light one; a label only where the drawn slice holds it
     assert [(r["ink"], r["label"]) for r in rows] == [("white", ["#102030", "60%"]), ("black", ["#f0e0d0", "35%"]),
-                                                      ("white", [])]
+                                                      ("white", ["#ff0000", "5%"])]
+    shown = layer(spec, "text")["encoding"]["opacity"]
+    assert shown["condition"]["test"] == f"datum.share * width >= {charts.LABEL_PX}" and shown["value"] == 0
     assert spec["title"]["text"] == "主な色" and spec["description"].startswith("主な色: #102030 60%")
     assert spec["width"] == "container" and spec["background"] == "white"
     with pytest.raises(ValueError, match="at least 1 palette entry"):

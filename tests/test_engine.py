@@ -42,23 +42,29 @@ def test_a_plain_call_runs_on_onnxruntime_with_the_same_result(unet, tmp_path):
     assert not engine.active(unet) and "forward" not in vars(unet)  # detach leaves the module as it was
 
 
+class Spy:
+    """A session stand-in that notes its name, then runs the real one."""
+
+    def __init__(self, name, real, used):
+        self.name, self.real, self.used = name, real, used
+
+    def run(self, *args):
+        self.used.append(self.name)
+        return self.real.run(*args)
+
+
 def test_one_image_runs_on_the_spinning_session_a_batch_on_the_plain_one(unet, tmp_path):
     assert engine.attach(unet, cache=tmp_path)
-    eng = unet._lab_engine
+    eng, used = unet._lab_engine, []
     assert eng.quick is not None and eng.quick is not eng.runner
-    used = []
-    for name in ("quick", "runner"):  # record which session serves each call
-        real = getattr(eng, name)
-        setattr(eng, name, type("Spy", (), {"run": lambda self, *a, real=real, name=name: used.append(name) or real.run(*a)})())
+    eng.quick, eng.runner = Spy("quick", eng.quick, used), Spy("runner", eng.runner, used)
+    one, many = inputs(unet, batch=2), inputs(unet, batch=8)
     with torch.no_grad():
-        one = unet(*inputs(unet, batch=2)[:2], encoder_hidden_states=inputs(unet, batch=2)[2]).sample
-        many = unet(*inputs(unet, batch=8)[:2], encoder_hidden_states=inputs(unet, batch=8)[2]).sample
+        fast = [unet(x, t, encoder_hidden_states=states).sample for x, t, states in (one, many)]
         engine.detach(unet)
-        assert torch.allclose(one, unet(*inputs(unet, batch=2)[:2], encoder_hidden_states=inputs(unet, batch=2)[2]).sample,
-                              atol=1e-4)
-        assert torch.allclose(many, unet(*inputs(unet, batch=8)[:2], encoder_hidden_states=inputs(unet, batch=8)[2]).sample,
-                              atol=1e-4)
+        eager = [unet(x, t, encoder_hidden_states=states).sample for x, t, states in (one, many)]
     assert used == ["quick", "runner"]  # one image with guidance (batch 2), then a batch
+    assert all(torch.allclose(f, e, atol=1e-4) for f, e in zip(fast, eager))
 
 
 def test_calls_the_graph_cannot_serve_stay_on_torch(unet, tmp_path):

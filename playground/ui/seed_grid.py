@@ -116,6 +116,6 @@ def build_tab(labs: Labs, shared: Shared, ex) -> dict | None:
     prior = gr.Plot(label=w("seed_grid.prior.label"), visible=False, show_label=False, elem_classes="lab-chart")
     gr.Examples([[p] for p in load_preset("xy_grid")["y_values"]], [prompt], label=w("seed_grid.examples.label"))
     model_event(shared, run.click, partial(run_seed_grid, labs), [prompt, mode, count, seeds],
-                [gallery, panels, seeds, palette, brightness, colourfulness, summary_md, prior, prior_note], api_name="seed_grid",
-                images=grid_size)
+                [gallery, panels, seeds, palette, brightness, colourfulness, summary_md, prior, prior_note],
+                api_name="seed_grid", images=grid_size)
     return {"prompt": prompt, "seed": None}
