@@ -90,8 +90,22 @@ JS = """
     return null;
   };
   let shown = null;
+  // 5a. on a phone the map starts folded: folded the first time it shows open (on a loaded CI
+  //     machine the sidebar mounted after this script ran, and stayed open), never after the
+  //     student's own tap on its toggle, nor after the first 10 s
+  let startDone = false;
+  setTimeout(() => { startDone = true; }, 10000);
+  document.addEventListener('click', (e) => {
+    if (e.isTrusted && e.target.closest && e.target.closest('#lesson-map .toggle-button')) startDone = true;
+  }, true);
+  function foldAtStart() {
+    if (startDone || !narrow()) return;
+    const t = document.querySelector('#lesson-map.open .toggle-button');
+    if (t) { startDone = true; t.click(); }
+  }
   const narrow = () => window.innerWidth < 768;
   const sync = () => {
+    foldAtStart();
     const now = lessonOf();
     if (now && now !== shown) {
       shown = now;
@@ -153,12 +167,12 @@ JS = """
           && Date.now() - zoomAt > 400) { pad.dataset.zoomAt = Date.now(); zoomIn.click(); setTimeout(sync, 450); }
     }
   };
+  foldAtStart();
   new MutationObserver(sync).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
                                                      attributeFilter: ['style', 'class', 'aria-label']});
   // 5. on a phone the lesson map covers the page: it starts folded (its toggle opens it), and
   //    folds again once a lesson is picked, so the lesson is in sight (two taps in all)
   const fold = () => { const t = document.querySelector('#lesson-map.open .toggle-button'); if (t) t.click(); };
-  if (narrow()) fold();
   document.addEventListener('click', (e) => {
     if (narrow() && e.target.closest && e.target.closest('#lesson-map button[id^=nav-]')) setTimeout(fold, 50);
   });
