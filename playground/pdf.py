@@ -23,7 +23,7 @@ from typing import Sequence
 
 from PIL import Image
 
-from playground.fonts import cjk_face, cjk_font_path, cjk_truetype, is_cjk
+from playground.fonts import cjk_face, cjk_font_path, cjk_truetype, common_cut, is_cjk
 from playground.inputs import INPUTS
 from playground.panels import Panel, compose, to_infotext, to_json
 
@@ -67,6 +67,22 @@ def _printable(text: str, core: bool) -> str:
     return text.encode("latin-1", "replace").decode("latin-1") if core else text
 
 
+def _body_faces(found: dict, chars: set[str], tmp: Path) -> tuple[str, str]:
+    """The regular and bold font files the text is set in: DejaVu cut to the common blocks
+    (fonts.common_cut) when those hold every character of the document DejaVu has, else DejaVu
+    whole (a prompt in Armenian or Hebrew), so no character falls to a fallback font that DejaVu
+    would have drawn."""
+    faces = (found["regular"], found["bold"] or found["regular"])
+    codes = {ord(ch) for ch in chars if ch != "\n"}
+    cuts = [common_cut(path) for path in faces]
+    if not all(cut and cut.covers(codes) for cut in cuts):
+        return faces
+    paths = (tmp / "body.ttf", tmp / "body-bold.ttf")
+    for path, cut in zip(paths, cuts):
+        path.write_bytes(cut.data)
+    return str(paths[0]), str(paths[1])
+
+
 class _Doc:
     """An FPDF document with the fonts set up and a few writing helpers."""
 
@@ -79,8 +95,9 @@ class _Doc:
         found = fonts()
         self.core = found["regular"] is None
         if not self.core:
-            pdf.add_font(_FAMILY, "", found["regular"])
-            pdf.add_font(_FAMILY, "B", found["bold"] or found["regular"])
+            regular, bold = _body_faces(found, chars, Path(tmp))
+            pdf.add_font(_FAMILY, "", regular)
+            pdf.add_font(_FAMILY, "B", bold)
             self._fallbacks(pdf, found, chars, Path(tmp))
         pdf.set_title(_printable(title or "Portfolio", self.core))
         pdf.set_subject(_printable((statement or "")[:500], self.core))

@@ -142,9 +142,10 @@ class PipelineManager:
             pipe = load_embedded(cls, source, self.dtype).to(self.device)
         else:  # 3. load and move; a missing file offline is the hub's fault, said plainly
             pipe = _from_pretrained(cls, source, kwargs, spec.path).to(self.device)
-        if engine.wanted(spec.cpu_engine, self.device, self.dtype):  # 4. a faster UNet and decoder on a CPU
+        if engine.wanted(spec.cpu_engine, self.device, self.dtype):  # 4. a faster UNet and VAE on a CPU
             engine.attach(pipe.unet)
             engine.attach_decoder(pipe.vae)
+            engine.attach_encoder(pipe.vae)
         return pipe
 
     @property

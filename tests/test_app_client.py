@@ -112,6 +112,7 @@ def test_every_endpoint_answers(client, lab, files):
     piece, downloads = call("portfolio_export", [0, 1, 2], "Title", "Statement.")
     png = next(d for d in downloads if d.endswith(".png"))
     assert "parameters" in Image.open(png).info
+    assert "parameters" in Image.open(piece).info  # the piece on the page is the exported PNG
     params = call("read_params", handle_file(png))
     first = catalog.EXERCISES[0].api[0].example
     # the first panel's prompt and seed (the first tab's example: its seed, or the first typed seed)

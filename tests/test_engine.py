@@ -142,11 +142,33 @@ def test_the_vae_decoder_runs_on_onnxruntime_with_the_same_pictures(tmp_path):
     assert not engine.active(vae.decoder) and "forward" not in vars(vae.decoder)
 
 
-def test_a_failed_decoder_export_leaves_the_vae_on_torch(tmp_path, monkeypatch, caplog):
+def test_the_vae_encoder_runs_on_onnxruntime_with_the_same_latents(tmp_path):
     vae = tiny_sd_components(seed=3)["vae"].eval()
-    monkeypatch.setattr(engine, "export_decoder", lambda *a: (_ for _ in ()).throw(RuntimeError("no graph today")))
-    assert engine.attach_decoder(vae, cache=tmp_path) is False
-    assert not engine.active(vae.decoder) and "no graph today" in caplog.text
+    pictures = torch.rand(2, 3, 32, 48, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.no_grad():
+        eager = vae.encode(pictures).latent_dist.mean
+        assert engine.attach_encoder(vae, cache=tmp_path)
+        fast = vae.encode(pictures).latent_dist.mean
+        tall = vae.encode(torch.cat([pictures, pictures], dim=2)).latent_dist.mean  # any size
+        assert vae.encoder._lab_engine.calls == {"onnxruntime": 2, "torch": 0}
+        assert len(list(tmp_path.glob("encoder-*.onnx"))) == 1 and not engine.active(vae.decoder)
+    grads = pictures.clone().requires_grad_()
+    vae.encode(grads).latent_dist.mean.sum().backward()  # a gradient to the picture: torch
+    assert grads.grad is not None and vae.encoder._lab_engine.calls["torch"] == 1
+    engine.detach(vae.encoder)
+    with torch.no_grad():
+        eager_tall = vae.encode(torch.cat([pictures, pictures], dim=2)).latent_dist.mean
+    assert fast.shape == eager.shape and torch.allclose(fast, eager, atol=1e-4) and fast.std() > 0.01
+    assert tall.shape[2] == 2 * eager.shape[2] and torch.allclose(tall, eager_tall, atol=1e-4)
+    assert not engine.active(vae.encoder) and "forward" not in vars(vae.encoder)
+
+
+@pytest.mark.parametrize("half", ["decoder", "encoder"])
+def test_a_failed_vae_export_leaves_that_half_on_torch(tmp_path, monkeypatch, caplog, half):
+    vae = tiny_sd_components(seed=3)["vae"].eval()
+    monkeypatch.setattr(engine, "export_vae_part", lambda *a: (_ for _ in ()).throw(RuntimeError("no graph today")))
+    assert getattr(engine, f"attach_{half}")(vae, cache=tmp_path) is False
+    assert not engine.active(getattr(vae, half)) and "no graph today" in caplog.text
 
 
 def test_only_a_cpu_float32_entry_that_asks_gets_it(monkeypatch):
@@ -168,17 +190,23 @@ def test_the_embedded_model_draws_the_same_pictures_on_either_engine(monkeypatch
     lab = Lab()
     lab.progress = False
     unet = lab.manager.base.unet
-    decoder = lab.manager.base.vae.decoder
-    assert engine.active(unet) and engine.active(decoder)  # the registry entry asks for both
+    decoder, encoder = lab.manager.base.vae.decoder, lab.manager.base.vae.encoder
+    assert engine.active(unet) and engine.active(decoder) and engine.active(encoder)  # the entry asks for all
     fast = lab.batch(["a cat in a library"] * 4, [0, 1, 2, 3])
     assert unet._lab_engine.calls["onnxruntime"] > 0 and unet._lab_engine.calls["torch"] == 0
     assert decoder._lab_engine.calls == {"onnxruntime": 4, "torch": 0}  # one picture at a time (slicing)
-    engine.detach(unet)
-    engine.detach(decoder)
+    photo = fast[3].image
+    fast_i2i = lab.img2img_strength(photo, "a fox", strengths=[0.5, 0.8], seed=5)
+    assert encoder._lab_engine.calls == {"onnxruntime": 2, "torch": 0}
+    for module in (unet, decoder, encoder):
+        engine.detach(module)
     try:
         eager = lab.batch(["a cat in a library"] * 4, [0, 1, 2, 3])
+        eager_i2i = lab.img2img_strength(photo, "a fox", strengths=[0.5, 0.8], seed=5)
     finally:
         engine.attach(unet)
         engine.attach_decoder(lab.manager.base.vae)
+        engine.attach_encoder(lab.manager.base.vae)
     assert max(max_diff(a.image, b.image) for a, b in zip(fast, eager)) <= 1
+    assert max(max_diff(a.image, b.image) for a, b in zip(fast_i2i, eager_i2i)) <= 1
     assert np.asarray(fast[0].image).std() > 10  # a picture, not a blank

@@ -122,3 +122,25 @@ def test_pdf_keeps_last_resort_for_what_the_cjk_font_lacks(tmp_path):
     assert "여우 🦊" in reader.pages[1].extract_text()
     names = pdf_fonts(reader)
     assert any("NotoSansCJK" in n for n in names) and any("LastResort" in n for n in names), names
+
+
+def test_dejavu_cut_to_the_common_blocks_holds_latin_greek_cyrillic_and_not_armenian():
+    from playground.pdf import fonts as found_fonts
+    cut = fonts.common_cut(found_fonts()["regular"])
+    assert cut.kept < cut.whole and len(cut.kept) < len(cut.whole) / 2
+    latin = {ord(c) for c in "Crème brûlée, Straße, αβγ, Москва — “quoted” → ≤ 2×3 €"}
+    assert latin <= cut.kept and cut.covers(latin)
+    assert cut.covers({ord("🦊"), ord("여")})  # DejaVu lacks these: fallback fonts either way
+    assert not cut.covers({ord(c) for c in "Բարեւ"})  # Armenian: DejaVu has it, the cut does not
+
+
+@pytest.mark.parametrize("prompt", ["Crème brûlée à Москва, αβγ", "Բարեւ աղվես"])  # in the cut / DejaVu whole
+def test_pdf_text_in_dejavu_is_set_in_dejavu_cut_or_whole(tmp_path, prompt):
+    from playground.pdf import _body_faces, fonts as found_fonts
+    chars = set(prompt)
+    regular, _ = _body_faces(found_fonts(), chars, tmp_path)
+    assert (Path(regular).parent == tmp_path) == fonts.common_cut(found_fonts()["regular"]).covers(set(map(ord, chars)))
+    reader = PdfReader(io.BytesIO(export_pdf(panels(prompts=(prompt, "fox")), tmp_path / "p.pdf").read_bytes()))
+    assert f"prompt: {prompt}" in reader.pages[1].extract_text()
+    names = pdf_fonts(reader)
+    assert any("DejaVuSans" in n for n in names) and not any("LastResort" in n for n in names), names

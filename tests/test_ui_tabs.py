@@ -172,7 +172,8 @@ def test_portfolio_export_png_pdf_zip(tmp_path):
     assert png.endswith(".png") and pdf.endswith(".pdf") and zipped.endswith(".zip")
     assert "parameters" in Image.open(png).info and read_params(png)["prompt"] == "a cat"
     assert zipfile.ZipFile(zipped).namelist()  # a readable archive
-    assert piece.width > 3 * 16
+    # the piece shown is the exported PNG itself, metadata and all (composed and encoded once)
+    assert piece == png and Image.open(piece).width > 3 * 16
 
 
 def test_portfolio_pick_remove_and_words():

@@ -19,11 +19,12 @@ def _switch(lab, name: str) -> None:
     """Both modules on one engine: eager PyTorch or ONNX Runtime."""
     base = lab.manager.base
     if name == "torch":
-        engine.detach(base.unet)
-        engine.detach(base.vae.decoder)
+        for module in (base.unet, base.vae.decoder, base.vae.encoder):
+            engine.detach(module)
     else:
         engine.attach(base.unet)
         engine.attach_decoder(base.vae)
+        engine.attach_encoder(base.vae)
 
 
 def _interleaved(lab, fns: dict, runs: int) -> dict:

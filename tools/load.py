@@ -31,6 +31,7 @@ from tools.rawapi import RawAPI
 
 MAX_STUDENTS, MAX_REQUESTS = 64, 20
 ACTIONS = {"triptych": 3, "grid": 2, "img2img": 2, "export": 2, "bad": 1.5}  # relative weights
+EXPORT_TITLE, EXPORT_STATEMENT = "Three guidance scales", "What changed."  # what each export sends
 BAD = ("guidance", "text file", "cost cap", "string seed", "long title")
 # The app's own cleanup, shortened for the run (production: minutes to an hour, ui/upkeep.py).
 # An upload must outlive its wait in the queue: 120 s, not less.
@@ -136,8 +137,7 @@ class Student(threading.Thread):
         if made.kind != "ok":
             return made
         self.submit("export", "triptych_add_all", model=False)
-        out = self.submit("export", "portfolio_export", [0, 1, 2], "Three guidance scales", "What changed.",
-                          model=False)
+        out = self.submit("export", "portfolio_export", [0, 1, 2], EXPORT_TITLE, EXPORT_STATEMENT, model=False)
         out.images, out.seconds = made.images, out.seconds + made.seconds
         return out
 

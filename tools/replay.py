@@ -6,19 +6,22 @@ tools.load's students draw their actions from seeded generators; this draws the 
 runs each generation as the Lab call its tab makes (the seed grid with its prior statistics),
 without the server, the queue or the network. Images per second here against the load run's is
 the served share: what the server keeps of the engine's speed. Bad requests are left out (the
-server refuses them before any model work), exports are their triptych.
+server refuses them before any model work); an export is its triptych and the export itself
+(PNG, PDF and ZIP, as the portfolio tab writes them: work the served class does too).
 """
 from __future__ import annotations
 
 import argparse
 import io
 import random
+import tempfile
 import time
 
 from PIL import Image
 
 from playground import Lab
-from tools.load import ACTIONS, BAD, photo_bytes, settings_for
+from playground.export import export_all
+from tools.load import ACTIONS, BAD, EXPORT_STATEMENT, EXPORT_TITLE, photo_bytes, settings_for
 
 
 def plan(students: int, requests: int, seed: int) -> list[tuple[str, int, float]]:
@@ -47,8 +50,12 @@ def replay(lab, students: int = 10, requests: int = 4, seed: int = 0, steps: int
     images, start = 0, time.perf_counter()
     for action, value, _ in plan(students, requests, seed):
         if action in ("triptych", "export"):
-            images += len(lab.triptych("a fox in a meadow", vary="guidance_scale", values=[1, 2, 4], seed=value,
-                                       **settings))
+            panels = lab.triptych("a fox in a meadow", vary="guidance_scale", values=[1, 2, 4], seed=value,
+                                  **settings)
+            images += len(panels)
+            if action == "export":  # tools.load's export: these three, its title and statement
+                with tempfile.TemporaryDirectory() as folder:
+                    export_all(panels, folder, EXPORT_TITLE, EXPORT_STATEMENT)
         elif action == "grid":
             panels = lab.seed_grid("a cat", count=value, **settings)
             lab.prior("a cat", panels)

@@ -81,8 +81,9 @@ def export_piece(labs: Labs, portfolio, picked, title, statement, size="As made"
         # on the CPU: this event runs outside the model queue and any GPU call (a 0.3 MB network)
         panels = [p if p.params.get("hires_upscale") else labs.lab.upscale(p, factor, device="cpu") for p in panels]
     files = export_all(panels, scratch.new_folder(), title or None, statement or None)
-    piece = compose(panels, title=title or None, statement=statement or None)
-    return piece, [str(files[k]) for k in ("png", "pdf", "zip")]
+    # the piece shown is the exported PNG itself: composed and encoded once (25 ms of a 3-panel
+    # export), and saved from the page it keeps its parameters
+    return str(files["png"]), [str(files[k]) for k in ("png", "pdf", "zip")]
 
 
 def remove_picked(portfolio, picked, request: gr.Request | None = None):
