@@ -53,7 +53,7 @@ def test_the_class_bench_prints_each_figure_beside_its_target():
 
     engine = {"image_1_torch": 0.6, "image_1_onnxruntime": 0.4, "image_1_speedup": 1.5, "image_8_torch": 2.2,
               "image_8_onnxruntime": 2.0, "image_8_speedup": 1.1, "max_pixel_diff": 1, "seeds": 16}
-    new = {"images_s": 6.0, "p50": 4.0, "eta": 0.2, "eta_n": 30, "silent": 0}
+    new = {"images_s": 6.0, "images_s_wall": 4.0, "p50": 4.0, "eta": 0.2, "eta_n": 30, "silent": 0}
     old = {"images_s": 2.0, "p50": 10.0, "eta": 0.5, "eta_n": 40, "silent": 1}
     off = {"images_s": 5.0, "p50": 5.0, "eta": None, "eta_n": 0, "silent": 0}
     result = {"engine": engine, "walk_s": 3.8, "tabs": {"seed_grid": 1.25}, "replay": {10: 8.0, 30: 9.0},
@@ -64,6 +64,7 @@ def test_the_class_bench_prints_each_figure_beside_its_target():
     ten, thirty = text.split("10 students")[1].split("30 students")
     assert "3.00x" in ten and "0.40x" in ten  # 6 / 2 images/s, 4 / 10 s
     assert "20%" in ten and "50%" in ten and "6.00 / 8.00 images/s = 0.75" in ten
+    assert "over the whole run, arrivals and connects included: 0.50" in ten  # 4 / 8
     row = next(line for line in thirty.splitlines() if line.strip().startswith("images/s"))
     assert row.split() == ["images/s", "6.00", "5.00", "-", "-", ">=", "2x"]  # no old app: no ratio
     assert "6.00 / 9.00 images/s = 0.67" in thirty

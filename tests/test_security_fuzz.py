@@ -47,6 +47,10 @@ def test_three_students_each_get_a_result_or_a_message(server, lab):
     kinds = [o.kind for o in result["outcomes"]]
     assert len(kinds) == 6 and set(kinds) <= {"ok", "message"}, text
     assert "completed" in text and "peak RSS" in text and "temp folders" in text
+    # serving time runs from the first request sent to the last answered, inside the whole run
+    first = min(o.start for o in result["outcomes"])
+    last = max(o.start + o.seconds for o in result["outcomes"])
+    assert result["window"] == pytest.approx(last - first) and 0 < result["window"] <= result["wall"]
 
 
 def test_the_tools_only_talk_to_this_machine():
