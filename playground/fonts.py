@@ -167,21 +167,21 @@ def common_cut(path: str) -> Cut | None:
     """`path` (DejaVu Sans: 6,241 glyphs) cut to the blocks students type in (1,575 glyphs), made
     once per process (0.4 s). fpdf2 reads every glyph's width and outline offset when a document
     adds a font, and subsets it again on output: 0.1 s of every PDF export for the two faces of the
-    whole font, about a sixth of that for the cut. None where fontTools cannot read the file."""
+    whole font, about a sixth of that for the cut. None where fontTools cannot read or cut the file."""
     from fontTools import subset
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
         font = TTFont(path, lazy=True)
-    except (OSError, TTLibError):
+        whole = frozenset(font.getBestCmap())
+        # glyph_names: fpdf2 subsets by glyph name on output
+        options = subset.Options(notdef_outline=True, name_IDs=["*"], glyph_names=True, layout_features=[])
+        options.drop_tables += ["FFTM"]  # FontForge's timestamps: fontTools cannot subset them (and warns)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[c for lo, hi in _COMMON_RANGES for c in range(lo, hi + 1)])
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+    except (OSError, TTLibError, ValueError, KeyError, AssertionError):  # the PDF takes the whole font
         return None
-    whole = frozenset(font.getBestCmap())
-    # glyph_names: fpdf2 subsets by glyph name on output
-    options = subset.Options(notdef_outline=True, name_IDs=["*"], glyph_names=True, layout_features=[])
-    options.drop_tables += ["FFTM"]  # FontForge's timestamps: fontTools cannot subset them (and warns)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[c for lo, hi in _COMMON_RANGES for c in range(lo, hi + 1)])
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
     return Cut(out.getvalue(), frozenset(font.getBestCmap()), whole)

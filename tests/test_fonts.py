@@ -134,6 +134,15 @@ def test_dejavu_cut_to_the_common_blocks_holds_latin_greek_cyrillic_and_not_arme
     assert not cut.covers({ord(c) for c in "Բարեւ"})  # Armenian: DejaVu has it, the cut does not
 
 
+def test_a_font_fonttools_cannot_cut_leaves_the_pdf_on_the_whole_font(tmp_path):
+    from playground.pdf import _body_faces
+    junk = tmp_path / "junk.ttf"
+    junk.write_bytes(b"not a font" * 100)
+    assert fonts.common_cut(str(junk)) is None
+    found = {"regular": str(junk), "bold": None}
+    assert _body_faces(found, set("fox"), tmp_path) == (str(junk), str(junk))
+
+
 @pytest.mark.parametrize("prompt", ["Crème brûlée à Москва, αβγ", "Բարեւ աղվես"])  # in the cut / DejaVu whole
 def test_pdf_text_in_dejavu_is_set_in_dejavu_cut_or_whole(tmp_path, prompt):
     from playground.pdf import _body_faces, fonts as found_fonts
