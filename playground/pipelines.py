@@ -99,10 +99,7 @@ class PipelineManager:
         return cls(model, pipeline=pipe, controlnets=controlnets, **spec_fields)
 
     # ------------------------------------------------------------------ loading
-    @property
-    def model(self) -> str:
-        return self.spec.id
-
+    model = property(lambda self: self.spec.id)
     loaded = property(lambda self: self._base is not None)
 
     @property
@@ -144,8 +141,8 @@ class PipelineManager:
             pipe = _from_pretrained(cls, source, kwargs, spec.path).to(self.device)
         if engine.wanted(spec.cpu_engine, self.device, self.dtype):  # 4. a faster UNet and VAE on a CPU
             engine.attach(pipe.unet)
-            engine.attach_decoder(pipe.vae)
-            engine.attach_encoder(pipe.vae)
+            for half in ("decoder", "encoder"):
+                engine.attach_vae_part(pipe.vae, half)
         return pipe
 
     @property

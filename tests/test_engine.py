@@ -124,11 +124,11 @@ def test_the_vae_decoder_runs_on_onnxruntime_with_the_same_pictures(tmp_path):
     latents = torch.randn(2, vae.config.latent_channels, 8, 12, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         eager = vae.decode(latents).sample
-        assert engine.attach_decoder(vae, cache=tmp_path)
+        assert engine.attach_vae_part(vae, "decoder", cache=tmp_path)
         fast = vae.decode(latents).sample
         wide = vae.decode(torch.cat([latents, latents], dim=3)).sample  # any size, any batch
         assert vae.decoder._lab_engine.calls == {"onnxruntime": 2, "torch": 0}
-        assert engine.attach_decoder(vae, cache=tmp_path)  # twice: still one engine
+        assert engine.attach_vae_part(vae, "decoder", cache=tmp_path)  # twice: still one engine
         assert len(list(tmp_path.glob("decoder-*.onnx"))) == 1
     grads = latents.clone().requires_grad_()
     vae.decode(grads).sample.mean().backward()  # a gradient through the decoder: torch does it
@@ -147,7 +147,7 @@ def test_the_vae_encoder_runs_on_onnxruntime_with_the_same_latents(tmp_path):
     pictures = torch.rand(2, 3, 32, 48, generator=torch.Generator().manual_seed(0)) * 2 - 1
     with torch.no_grad():
         eager = vae.encode(pictures).latent_dist.mean
-        assert engine.attach_encoder(vae, cache=tmp_path)
+        assert engine.attach_vae_part(vae, "encoder", cache=tmp_path)
         fast = vae.encode(pictures).latent_dist.mean
         tall = vae.encode(torch.cat([pictures, pictures], dim=2)).latent_dist.mean  # any size
         assert vae.encoder._lab_engine.calls == {"onnxruntime": 2, "torch": 0}
@@ -167,7 +167,7 @@ def test_the_vae_encoder_runs_on_onnxruntime_with_the_same_latents(tmp_path):
 def test_a_failed_vae_export_leaves_that_half_on_torch(tmp_path, monkeypatch, caplog, half):
     vae = tiny_sd_components(seed=3)["vae"].eval()
     monkeypatch.setattr(engine, "export_vae_part", lambda *a: (_ for _ in ()).throw(RuntimeError("no graph today")))
-    assert getattr(engine, f"attach_{half}")(vae, cache=tmp_path) is False
+    assert engine.attach_vae_part(vae, half, cache=tmp_path) is False
     assert not engine.active(getattr(vae, half)) and "no graph today" in caplog.text
 
 
@@ -205,8 +205,8 @@ def test_the_embedded_model_draws_the_same_pictures_on_either_engine(monkeypatch
         eager_i2i = lab.img2img_strength(photo, "a fox", strengths=[0.5, 0.8], seed=5)
     finally:
         engine.attach(unet)
-        engine.attach_decoder(lab.manager.base.vae)
-        engine.attach_encoder(lab.manager.base.vae)
+        engine.attach_vae_part(lab.manager.base.vae, "decoder")
+        engine.attach_vae_part(lab.manager.base.vae, "encoder")
     assert max(max_diff(a.image, b.image) for a, b in zip(fast, eager)) <= 1
     assert max(max_diff(a.image, b.image) for a, b in zip(fast_i2i, eager_i2i)) <= 1
     assert np.asarray(fast[0].image).std() > 10  # a picture, not a blank

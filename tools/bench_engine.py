@@ -23,8 +23,8 @@ def _switch(lab, name: str) -> None:
             engine.detach(module)
     else:
         engine.attach(base.unet)
-        engine.attach_decoder(base.vae)
-        engine.attach_encoder(base.vae)
+        engine.attach_vae_part(base.vae, "decoder")
+        engine.attach_vae_part(base.vae, "encoder")
 
 
 def _interleaved(lab, fns: dict, runs: int) -> dict:
