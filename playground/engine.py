@@ -159,14 +159,15 @@ def active(module) -> bool:
 # picture at a time, vae slicing, so the batch stays 1); the encoder (img2img, inpainting) 9.8
 # against 18.5 ms alone and 17 against 41 ms beside a busy core, where eager PyTorch's thread team
 # waits on the core it shares (in a class, the server's other work).
-_VAE_PARTS = {"decoder": ("latents", "picture"), "encoder": ("picture", "moments")}
+# name: (graph input, graph output, the VAE config's channel count of the input)
+_VAE_PARTS = {"decoder": ("latents", "picture", "latent_channels"), "encoder": ("picture", "moments", "in_channels")}
 
 
 def export_vae_part(module, name: str, channels: int, path: Path) -> Path:
     """The VAE decoder's or encoder's plain call as ONNX, batch and size dynamic, written atomically."""
     import torch
 
-    source, target = _VAE_PARTS[name]
+    source, target, _ = _VAE_PARTS[name]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     axes = {0: "batch", 2: "height", 3: "width"}
@@ -184,17 +185,12 @@ def attach_vae_part(vae, name: str, cache: Path | None = None) -> bool:
     module = getattr(vae, name)
     if getattr(module, "_lab_engine", None) is not None:
         return True
-    channels = vae.config.latent_channels if name == "decoder" else vae.config.in_channels
+    channels = getattr(vae.config, _VAE_PARTS[name][2])
     opened = _open(module, name, lambda path: export_vae_part(module, name, channels, path), cache)
     if opened is None:
         return False
     engine = PlainEngine(opened[0], module.forward, opened[1], _VAE_PARTS[name][0])
-
-    def forward(sample, *extra, **named):
-        return engine(sample, *extra, **named)
-
-    module._lab_engine = engine
-    module.forward = forward
+    module._lab_engine = module.forward = engine
     return True
 
 

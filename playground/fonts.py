@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import ImageFont
+
+log = logging.getLogger(__name__)
 
 CJK_PACKAGE, CJK_FILE = "noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc"
 # The collection's faces: JP, KR, SC, TC, HK, then the same five monospaced.
@@ -173,6 +176,9 @@ def common_cut(path: str) -> Cut | None:
 
     try:
         font = TTFont(path, lazy=True)
+    except (OSError, TTLibError):
+        return None
+    try:
         whole = frozenset(font.getBestCmap())
         # glyph_names: fpdf2 subsets by glyph name on output
         options = subset.Options(notdef_outline=True, name_IDs=["*"], glyph_names=True, layout_features=[])
@@ -182,6 +188,9 @@ def common_cut(path: str) -> Cut | None:
         subsetter.subset(font)
         out = io.BytesIO()
         font.save(out)
-    except (OSError, TTLibError, ValueError, KeyError, AssertionError):  # the PDF takes the whole font
+        return Cut(out.getvalue(), frozenset(font.getBestCmap()), whole)
+    except Exception as exc:  # noqa: BLE001 - the cut only saves time: the PDF takes the whole font
+        log.warning("DejaVu not cut for the PDF (%s: %s); it embeds the whole font", type(exc).__name__, exc)
         return None
-    return Cut(out.getvalue(), frozenset(font.getBestCmap()), whole)
+    finally:
+        font.close()

@@ -143,12 +143,24 @@ def test_a_font_fonttools_cannot_cut_leaves_the_pdf_on_the_whole_font(tmp_path):
     assert _body_faces(found, set("fox"), tmp_path) == (str(junk), str(junk))
 
 
-@pytest.mark.parametrize("prompt", ["Crème brûlée à Москва, αβγ", "Բարեւ աղվես"])  # in the cut / DejaVu whole
-def test_pdf_text_in_dejavu_is_set_in_dejavu_cut_or_whole(tmp_path, prompt):
+def test_a_font_the_cut_trips_on_leaves_the_pdf_on_the_whole_font(tmp_path, monkeypatch, caplog):
+    from fontTools import subset
+    from playground.pdf import fonts as found_fonts
+    copy = tmp_path / "DejaVuSans.ttf"  # a path the cache has not seen
+    copy.write_bytes(Path(found_fonts()["regular"]).read_bytes())
+    monkeypatch.setattr(subset.Subsetter, "subset", lambda self, font: [][0])  # an IndexError deep inside
+    assert fonts.common_cut(str(copy)) is None and "whole font" in caplog.text
+
+
+@pytest.mark.parametrize("prompt, cut", [("Crème brûlée à Москва, αβγ", True), ("Բարեւ աղվես", False)])
+def test_pdf_text_in_dejavu_is_set_in_dejavu_cut_or_whole(tmp_path, prompt, cut):
     from playground.pdf import _body_faces, fonts as found_fonts
-    chars = set(prompt)
-    regular, _ = _body_faces(found_fonts(), chars, tmp_path)
-    assert (Path(regular).parent == tmp_path) == fonts.common_cut(found_fonts()["regular"]).covers(set(map(ord, chars)))
+    regular, bold = _body_faces(found_fonts(), set(prompt), tmp_path)
+    if cut:  # the cut's bytes, written for this document
+        assert Path(regular).read_bytes() == fonts.common_cut(found_fonts()["regular"]).data
+        assert Path(bold).read_bytes() == fonts.common_cut(found_fonts()["bold"]).data
+    else:
+        assert (regular, bold) == (found_fonts()["regular"], found_fonts()["bold"])
     reader = PdfReader(io.BytesIO(export_pdf(panels(prompts=(prompt, "fox")), tmp_path / "p.pdf").read_bytes()))
     assert f"prompt: {prompt}" in reader.pages[1].extract_text()
     names = pdf_fonts(reader)

@@ -54,11 +54,56 @@ def test_other_routes_errors_and_too_many_answers_pass_through():
     assert failing.calls == 2  # an error is not kept
     inner = Inner()
     app = InfoCache(inner)
+    get(app, query=b"serialize=False")
     for i in range(40):  # junk query strings cannot grow the memory past the cap
         get(app, query=b"x=%d" % i)
-    assert len(app.answers) == MAX_ANSWERS
+        get(app, query=b"serialize=False")  # in use: never the one dropped
+    assert len(app.answers) == MAX_ANSWERS and inner.calls == 41
     get(app, query=b"x=39")
-    assert inner.calls == 41  # past the cap: gradio answers, as before the cache
+    assert inner.calls == 41  # the newest answer is still kept
+    get(app, query=b"x=0")
+    assert inner.calls == 42  # the least recently used was dropped: gradio answers it again
+
+
+class Slow(Inner):
+    """gradio taking its time over the first answer (the 47 ms deep copy of /config)."""
+
+    async def __call__(self, scope, receive, send):
+        await asyncio.sleep(0.05)
+        await super().__call__(scope, receive, send)
+
+
+def test_a_class_opening_the_page_at_once_makes_one_answer():
+    inner = Slow()
+    app = InfoCache(inner)
+    bodies = []
+
+    async def one():
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+        await app({"type": "http", "method": "GET", "path": "/config", "query_string": b"", "scheme": "http",
+                   "headers": [(b"host", b"127.0.0.1:7860")]}, None, send)
+        bodies.append(sent[-1]["body"])
+
+    async def class_of(n):
+        await asyncio.gather(*(one() for _ in range(n)))
+    asyncio.run(class_of(30))
+    assert inner.calls == 1 and bodies == [b"info for "] * 30 and not app.making
+
+
+def test_a_repeated_header_counts_by_its_first_line_as_gradio_reads_it():
+    inner = Inner()
+    app = InfoCache(inner)
+    get(app, path="/config", headers=[(b"x-forwarded-host", b"a.example"), (b"x-forwarded-host", b"b.example")])
+    get(app, path="/config", headers=[(b"x-forwarded-host", b"a.example"), (b"x-forwarded-host", b"c.example")])
+    assert inner.calls == 1  # both name a.example to gradio
+    get(app, path="/config", headers=[(b"x-forwarded-host", b"b.example"), (b"x-forwarded-host", b"a.example")])
+    assert inner.calls == 2
+    for _ in range(2):  # a login cookie on a second cookie line is still a login
+        get(app, path="/config", headers=[(b"cookie", b"theme=dark"), (b"cookie", b"access-token-x=y")])
+    assert inner.calls == 4
 
 
 def test_the_pages_config_is_kept_per_address_and_never_for_a_logged_in_user():
